@@ -1,0 +1,61 @@
+package identity
+
+import (
+	"context"
+	"net/http"
+)
+
+// Identity is a signed-in user as Engagespot knows them: an identifier that
+// never changes and the profile attributes to keep current.
+type Identity struct {
+	// Identifier is the Engagespot recipient identifier: a database id, an
+	// email or a phone number, unique across the app.
+	Identifier string
+	Profile    Profile
+}
+
+// Profile holds the attributes sent with a user. Empty fields are not sent.
+type Profile struct {
+	Email       string // "email"; checked for shape
+	PhoneNumber string // "phoneNumber"; E.164, e.g. +15551234567
+	FirstName   string // "firstName"; templates use {{recipient.firstName}}
+	LastName    string // "lastName"
+	Name        string // "name"
+	Avatar      string // "avatar"
+
+	// Custom holds any other attribute, sent as is. A key that names a field
+	// above, or "identifier", is dropped by Sanitize.
+	Custom map[string]any
+}
+
+// Extractor finds the signed-in user of a request.
+//
+// ok is false when the request carries no user; that is not an error. err is
+// non-nil only when the request carried a credential that was rejected (a bad
+// or expired token, an invalid identifier): it says why, and ok is false.
+// Extractors must be safe for concurrent use and must not keep the request.
+type Extractor interface {
+	Extract(r *http.Request) (id Identity, ok bool, err error)
+}
+
+// ExtractorFunc adapts a function to an Extractor.
+type ExtractorFunc func(r *http.Request) (Identity, bool, error)
+
+// Extract calls f(r).
+func (f ExtractorFunc) Extract(r *http.Request) (Identity, bool, error) { return f(r) }
+
+type contextKey struct{}
+
+// NewContext returns a copy of ctx that carries id.
+func NewContext(ctx context.Context, id Identity) context.Context {
+	return context.WithValue(ctx, contextKey{}, &id)
+}
+
+// FromContext returns the identity NewContext stored in ctx, if any.
+func FromContext(ctx context.Context) (Identity, bool) {
+	id, ok := ctx.Value(contextKey{}).(*Identity)
+	if !ok {
+		return Identity{}, false
+	}
+	return *id, true
+}

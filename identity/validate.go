@@ -1,0 +1,160 @@
+package identity
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// DefaultMaxIdentifierLen is the longest identifier accepted, in bytes.
+const DefaultMaxIdentifierLen = 255
+
+var (
+	// ErrInvalidIdentifier is wrapped by every error ValidateIdentifier returns.
+	ErrInvalidIdentifier = errors.New("identity: invalid identifier")
+	// ErrInvalidAttribute is wrapped by every reason Sanitize gives for dropping an attribute.
+	ErrInvalidAttribute = errors.New("identity: invalid attribute")
+)
+
+// ValidateIdentifier checks an identifier against the rules every part of
+// autoidentify applies: 1 to maxLen bytes (DefaultMaxIdentifierLen when
+// maxLen <= 0), valid UTF-8, no control characters, not blank, and not "." or
+// ".." (which no HTTP path can carry as one segment). The error wraps
+// ErrInvalidIdentifier and says why; it never repeats the identifier, which may
+// be personal data or garbage.
+func ValidateIdentifier(s string, maxLen int) error {
+	if maxLen <= 0 {
+		maxLen = DefaultMaxIdentifierLen
+	}
+	switch {
+	case s == "":
+		return fmt.Errorf("%w: empty", ErrInvalidIdentifier)
+	case len(s) > maxLen:
+		return fmt.Errorf("%w: %d bytes, limit %d", ErrInvalidIdentifier, len(s), maxLen)
+	case s == "." || s == "..":
+		return fmt.Errorf("%w: %q is a path step, not a name", ErrInvalidIdentifier, s)
+	}
+	blank := true
+	for i, r := range s {
+		if r == utf8.RuneError {
+			if _, size := utf8.DecodeRuneInString(s[i:]); size <= 1 {
+				return fmt.Errorf("%w: invalid UTF-8 at byte %d", ErrInvalidIdentifier, i)
+			}
+		}
+		if unicode.IsControl(r) {
+			return fmt.Errorf("%w: control character %U at byte %d", ErrInvalidIdentifier, r, i)
+		}
+		if !unicode.IsSpace(r) {
+			blank = false
+		}
+	}
+	if blank {
+		return fmt.Errorf("%w: blank", ErrInvalidIdentifier)
+	}
+	return nil
+}
+
+// NormalizePhone returns s in E.164 form (+ then 8 to 15 digits), accepting
+// the usual separators (spaces, dots, dashes, parentheses) and a leading 00
+// for +. A number without a country code, such as (457)-746-846, is refused.
+func NormalizePhone(s string) (string, error) {
+	t := strings.TrimSpace(s)
+	switch {
+	case strings.HasPrefix(t, "+"):
+		t = t[1:]
+	case strings.HasPrefix(t, "00"):
+		t = t[2:]
+	default:
+		return "", fmt.Errorf("%w: phoneNumber: no country code (want E.164, e.g. +15551234567)", ErrInvalidAttribute)
+	}
+	var b strings.Builder
+	b.Grow(len(t) + 1)
+	b.WriteByte('+')
+	for _, r := range t {
+		switch {
+		case r >= '0' && r <= '9':
+			b.WriteRune(r)
+		case r == ' ' || r == '-' || r == '.' || r == '(' || r == ')':
+		default:
+			return "", fmt.Errorf("%w: phoneNumber: unexpected character %q", ErrInvalidAttribute, r)
+		}
+	}
+	digits := b.Len() - 1
+	if digits < 8 || digits > 15 {
+		return "", fmt.Errorf("%w: phoneNumber: %d digits, E.164 has 8 to 15", ErrInvalidAttribute, digits)
+	}
+	if b.String()[1] == '0' {
+		return "", fmt.Errorf("%w: phoneNumber: country code cannot start with 0", ErrInvalidAttribute)
+	}
+	return b.String(), nil
+}
+
+// ValidateEmail checks that s has the shape of an address: one @, a local
+// part, a domain with a dot, no spaces or control characters, at most 254 bytes.
+func ValidateEmail(s string) error {
+	at := strings.IndexByte(s, '@')
+	switch {
+	case len(s) > 254:
+		return fmt.Errorf("%w: email: %d bytes, limit 254", ErrInvalidAttribute, len(s))
+	case !utf8.ValidString(s):
+		return fmt.Errorf("%w: email: invalid UTF-8", ErrInvalidAttribute)
+	case at <= 0 || at != strings.LastIndexByte(s, '@'):
+		return fmt.Errorf("%w: email: want exactly one @ after a local part", ErrInvalidAttribute)
+	}
+	domain := s[at+1:]
+	if dot := strings.IndexByte(domain, '.'); dot <= 0 || dot == len(domain)-1 {
+		return fmt.Errorf("%w: email: domain needs a dot between labels", ErrInvalidAttribute)
+	}
+	for _, r := range s {
+		if unicode.IsSpace(r) || unicode.IsControl(r) {
+			return fmt.Errorf("%w: email: contains space or control character", ErrInvalidAttribute)
+		}
+	}
+	return nil
+}
+
+// reservedKeys are attribute names Custom may not use: Engagespot answers 422
+// to "identifier", and the others belong to Profile's own fields.
+var reservedKeys = map[string]bool{
+	"identifier": true, "email": true, "phoneNumber": true, "firstName": true,
+	"lastName": true, "name": true, "avatar": true,
+}
+
+// IsReservedKey reports whether a custom attribute may not be named key.
+func IsReservedKey(key string) bool { return reservedKeys[key] }
+
+// Sanitize returns p with the phone number in E.164 form and every attribute
+// that must not be sent dropped: a malformed email or phone number, a custom
+// key that is empty or reserved. Dropped attributes are reported in err (a
+// join of reasons wrapping ErrInvalidAttribute); the returned profile is
+// usable either way. p itself is not modified.
+func (p Profile) Sanitize() (Profile, error) {
+	var errs []error
+	if p.Email != "" {
+		if err := ValidateEmail(p.Email); err != nil {
+			errs = append(errs, err)
+			p.Email = ""
+		}
+	}
+	if p.PhoneNumber != "" {
+		phone, err := NormalizePhone(p.PhoneNumber)
+		if err != nil {
+			errs = append(errs, err)
+		}
+		p.PhoneNumber = phone
+	}
+	if len(p.Custom) > 0 {
+		custom := make(map[string]any, len(p.Custom))
+		for k, v := range p.Custom {
+			if k == "" || IsReservedKey(k) {
+				errs = append(errs, fmt.Errorf("%w: custom key %q is reserved", ErrInvalidAttribute, k))
+				continue
+			}
+			custom[k] = v
+		}
+		p.Custom = custom
+	}
+	return p, errors.Join(errs...)
+}

@@ -1,0 +1,32 @@
+package middleware
+
+import "context"
+
+// Claim is a Store's answer to "may this instance sync this user now?".
+type Claim int
+
+const (
+	// ClaimAcquired: this instance holds the lease and should sync the user,
+	// then call Store.Done on success or Store.Release on failure.
+	ClaimAcquired Claim = iota
+	// ClaimSynced: the fleet already synced the user with this fingerprint.
+	ClaimSynced
+	// ClaimBusy: another instance holds the lease; ask again later.
+	ClaimBusy
+)
+
+// Store is synced-users state shared by a fleet of instances (adapters/redis).
+// The local LRU stays in front of it: a Store is consulted only on a local
+// miss, and only from background workers, never on the request path.
+// Leases expire by themselves, so an instance that dies holding one does not
+// block the user forever. Methods must be safe for concurrent use.
+type Store interface {
+	// Claim tells in one round trip whether the user is already synced with
+	// this fingerprint, and if not, tries to take the lease to sync them.
+	Claim(ctx context.Context, identifier string, fingerprint uint64) (Claim, error)
+	// Done records a successful sync with this fingerprint and drops the lease.
+	Done(ctx context.Context, identifier string, fingerprint uint64) error
+	// Release drops this instance's lease after a failed sync, so another
+	// attempt (here or elsewhere) can start without waiting for it to expire.
+	Release(ctx context.Context, identifier string) error
+}
