@@ -59,3 +59,11 @@ func FromContext(ctx context.Context) (Identity, bool) {
 	}
 	return *id, true
 }
+
+// InContext is the Extractor for identities already put in the request's
+// context with NewContext, by an upstream middleware or an earlier extractor.
+// It allocates nothing.
+var InContext Extractor = ExtractorFunc(func(r *http.Request) (Identity, bool, error) {
+	id, ok := FromContext(r.Context())
+	return id, ok, nil
+})
