@@ -1,0 +1,20 @@
+package memory_test
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/autoidentify/autoidentify/adapters/memory"
+	"github.com/autoidentify/autoidentify/identity"
+)
+
+func Example() {
+	dir := memory.New()
+	_ = dir.Upsert(context.Background(), identity.Identity{
+		Identifier: "user-1",
+		Profile:    identity.Profile{Email: "ann@example.com", FirstName: "Ann"},
+	})
+	p, ok := dir.User("user-1")
+	fmt.Println(ok, p.FirstName, p.Email)
+	// Output: true Ann ann@example.com
+}
