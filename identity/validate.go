@@ -60,6 +60,9 @@ func ValidateIdentifier(s string, maxLen int) error {
 // the usual separators (spaces, dots, dashes, parentheses) and a leading 00
 // for +. A number without a country code, such as (457)-746-846, is refused.
 func NormalizePhone(s string) (string, error) {
+	if isE164(s) {
+		return s, nil // already normal: no allocation on the common path
+	}
 	t := strings.TrimSpace(s)
 	switch {
 	case strings.HasPrefix(t, "+"):
@@ -89,6 +92,19 @@ func NormalizePhone(s string) (string, error) {
 		return "", fmt.Errorf("%w: phoneNumber: country code cannot start with 0", ErrInvalidAttribute)
 	}
 	return b.String(), nil
+}
+
+// isE164 reports whether s is already what NormalizePhone returns.
+func isE164(s string) bool {
+	if len(s) < 9 || len(s) > 16 || s[0] != '+' || s[1] == '0' {
+		return false
+	}
+	for i := 1; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // ValidateEmail checks that s has the shape of an address: one @, a local
@@ -129,7 +145,8 @@ func IsReservedKey(key string) bool { return reservedKeys[key] }
 // that must not be sent dropped: a malformed email or phone number, a custom
 // key that is empty or reserved. Dropped attributes are reported in err (a
 // join of reasons wrapping ErrInvalidAttribute); the returned profile is
-// usable either way. p itself is not modified.
+// usable either way. p itself is not modified; the result shares p's Custom
+// map when no custom key is dropped, so a clean profile costs no allocation.
 func (p Profile) Sanitize() (Profile, error) {
 	var errs []error
 	if p.Email != "" {
@@ -145,8 +162,16 @@ func (p Profile) Sanitize() (Profile, error) {
 		}
 		p.PhoneNumber = phone
 	}
-	if len(p.Custom) > 0 {
-		custom := make(map[string]any, len(p.Custom))
+	// Copy Custom only when a key must go, so p's map is never modified and a
+	// clean profile costs nothing.
+	bad := 0
+	for k := range p.Custom {
+		if k == "" || IsReservedKey(k) {
+			bad++
+		}
+	}
+	if bad > 0 {
+		custom := make(map[string]any, len(p.Custom)-bad)
 		for k, v := range p.Custom {
 			if k == "" || IsReservedKey(k) {
 				errs = append(errs, fmt.Errorf("%w: custom key %q is reserved", ErrInvalidAttribute, k))
