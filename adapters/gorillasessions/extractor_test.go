@@ -4,8 +4,8 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"net/http/cookiejar"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -79,10 +79,12 @@ func TestExtract(t *testing.T) {
 			wantOK: true,
 		},
 		{
-			name:   "custom identifier key",
-			cookie: func(t *testing.T) *http.Cookie { return sessionCookie(t, store, map[any]any{"uid": "u-3", "user_id": "ignored"}) },
-			opts:   []gorillasessions.Option{gorillasessions.WithClaimsOptions(identity.WithIdentifierClaim("uid"))},
-			want:   identity.Identity{Identifier: "u-3"}, wantOK: true,
+			name: "custom identifier key",
+			cookie: func(t *testing.T) *http.Cookie {
+				return sessionCookie(t, store, map[any]any{"uid": "u-3", "user_id": "ignored"})
+			},
+			opts: []gorillasessions.Option{gorillasessions.WithClaimsOptions(identity.WithIdentifierClaim("uid"))},
+			want: identity.Identity{Identifier: "u-3"}, wantOK: true,
 		},
 		{
 			name:   "no cookie: no user",
@@ -119,8 +121,10 @@ func TestExtract(t *testing.T) {
 			wantErr: identity.ErrInvalidIdentifier,
 		},
 		{
-			name:    "identifier too long",
-			cookie:  func(t *testing.T) *http.Cookie { return sessionCookie(t, store, map[any]any{"user_id": strings.Repeat("x", 256)}) },
+			name: "identifier too long",
+			cookie: func(t *testing.T) *http.Cookie {
+				return sessionCookie(t, store, map[any]any{"user_id": strings.Repeat("x", 256)})
+			},
 			wantErr: identity.ErrInvalidIdentifier,
 		},
 		{
