@@ -1,0 +1,189 @@
+package identity
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/golang-jwt/jwt/v5"
+)
+
+// ErrInvalidToken is wrapped by every error about a token that was found but
+// failed verification: malformed, too large, badly signed, expired, not yet
+// valid, for another issuer or audience. golang-jwt's error is wrapped too,
+// so errors.Is(err, jwt.ErrTokenExpired) works. No error repeats the token.
+var ErrInvalidToken = errors.New("identity: invalid token")
+
+// JWTExtractor finds the user of a request in a JSON Web Token it verifies
+// itself. Build it with NewJWT; it is safe for concurrent use.
+type JWTExtractor struct {
+	keys    KeySource
+	parser  *jwt.Parser
+	keyfunc jwt.Keyfunc
+	sources []TokenSource
+	mapper  *ClaimsMapper
+	maxSize int
+}
+
+// NewJWT returns an Extractor that takes a token from the request (the
+// Authorization: Bearer header unless WithTokenSource says otherwise),
+// verifies it with keys and maps its claims to an Identity.
+//
+// The algorithms accepted follow from the keys (WithAlgorithms may narrow
+// them) and never include "none"; exp is required, nbf and iat are honoured
+// with DefaultLeeway; iss and aud are checked when WithIssuer and
+// WithAudience are given. A bad key or option fails here, with a *ConfigError.
+func NewJWT(keys KeySource, opts ...JWTOption) (*JWTExtractor, error) {
+	if keys == nil {
+		return nil, &ConfigError{Field: "KeySource", Err: errors.New("nil")}
+	}
+	if c, ok := keys.(interface{ check() error }); ok {
+		if err := c.check(); err != nil {
+			return nil, err
+		}
+	}
+	keyAlgs := keys.Algorithms()
+	if err := checkAlgorithms(keyAlgs); err != nil {
+		return nil, &ConfigError{Field: "KeySource", Err: err}
+	}
+	cfg := &jwtConfig{
+		leeway:     DefaultLeeway,
+		maxSize:    DefaultMaxTokenSize,
+		algorithms: keyAlgs,
+		sources:    []TokenSource{FromBearer()},
+	}
+	for _, opt := range opts {
+		if opt == nil {
+			continue
+		}
+		if err := opt(cfg); err != nil {
+			return nil, err
+		}
+	}
+	for _, a := range cfg.algorithms {
+		if !slices.Contains(keyAlgs, a) {
+			return nil, &ConfigError{Field: "Algorithms", Err: fmt.Errorf("%q is not an algorithm of the key source %v", a, keyAlgs)}
+		}
+	}
+	if cfg.mapper == nil {
+		var err error
+		if cfg.mapper, err = NewClaimsMapper(); err != nil {
+			return nil, err
+		}
+	}
+	parserOpts := []jwt.ParserOption{
+		jwt.WithValidMethods(slices.Clone(cfg.algorithms)),
+		jwt.WithExpirationRequired(),
+		jwt.WithIssuedAt(),
+		jwt.WithLeeway(cfg.leeway),
+	}
+	if cfg.issuer != "" {
+		parserOpts = append(parserOpts, jwt.WithIssuer(cfg.issuer))
+	}
+	if len(cfg.audience) > 0 {
+		parserOpts = append(parserOpts, jwt.WithAudience(cfg.audience...))
+	}
+	if cfg.now != nil {
+		parserOpts = append(parserOpts, jwt.WithTimeFunc(cfg.now))
+	}
+	e := &JWTExtractor{
+		keys:    keys,
+		parser:  jwt.NewParser(parserOpts...),
+		sources: cfg.sources,
+		mapper:  cfg.mapper,
+		maxSize: cfg.maxSize,
+	}
+	e.keyfunc = e.key // bound once, so no request allocates it
+	return e, nil
+}
+
+// checkAlgorithms refuses unknown algorithms, "none", and a mix of HMAC with
+// public-key algorithms (the door to HS/RS confusion).
+func checkAlgorithms(algs []string) error {
+	if len(algs) == 0 {
+		return errors.New("no algorithms")
+	}
+	hmac := 0
+	for _, a := range algs {
+		m := jwt.GetSigningMethod(a)
+		if m == nil || m == jwt.SigningMethodNone || a == "none" {
+			return fmt.Errorf("algorithm %q is not allowed", a)
+		}
+		if isHMAC(a) {
+			hmac++
+		}
+	}
+	if hmac > 0 && hmac < len(algs) {
+		return errors.New("HMAC and public-key algorithms must not be mixed")
+	}
+	return nil
+}
+
+// Extract verifies the request's token. No token is no user, not an error; a
+// token that fails verification is an error wrapping ErrInvalidToken; a
+// verified token without a valid identifier is the ClaimsMapper's error.
+func (e *JWTExtractor) Extract(r *http.Request) (Identity, bool, error) {
+	token := e.token(r)
+	if token == "" {
+		return Identity{}, false, nil
+	}
+	id, err := e.Verify(token)
+	if err != nil {
+		return Identity{}, false, err
+	}
+	return id, true, nil
+}
+
+func (e *JWTExtractor) token(r *http.Request) string {
+	for _, src := range e.sources {
+		if t := src(r); t != "" {
+			return t
+		}
+	}
+	return ""
+}
+
+// Verify verifies a token taken from anywhere and maps its claims, with the
+// same rules and errors as Extract; an empty token is an ErrInvalidToken.
+func (e *JWTExtractor) Verify(token string) (Identity, error) {
+	// Size and shape first: cheap, and before any decoding of attacker input.
+	switch {
+	case token == "":
+		return Identity{}, fmt.Errorf("%w: empty", ErrInvalidToken)
+	case len(token) > e.maxSize:
+		return Identity{}, fmt.Errorf("%w: %d bytes, limit %d", ErrInvalidToken, len(token), e.maxSize)
+	case strings.Count(token, ".") != 2:
+		return Identity{}, fmt.Errorf("%w: want three dot-separated segments", ErrInvalidToken)
+	}
+	claims := jwt.MapClaims{}
+	if _, err := e.parser.ParseWithClaims(token, claims, e.keyfunc); err != nil {
+		return Identity{}, fmt.Errorf("%w: %w", ErrInvalidToken, err)
+	}
+	return e.mapper.Map(claims)
+}
+
+// key is the jwt.Keyfunc: the source's key, if it fits the token's algorithm.
+func (e *JWTExtractor) key(t *jwt.Token) (any, error) {
+	key, err := e.keys.VerificationKey(t)
+	if err != nil {
+		return nil, err
+	}
+	if set, ok := key.(jwt.VerificationKeySet); ok {
+		var fit jwt.VerificationKeySet
+		for _, k := range set.Keys {
+			if keyFits(t.Method, k) {
+				fit.Keys = append(fit.Keys, k)
+			}
+		}
+		if len(fit.Keys) == 0 {
+			return nil, ErrUnknownKey
+		}
+		return fit, nil
+	}
+	if !keyFits(t.Method, key) {
+		return nil, ErrUnknownKey
+	}
+	return key, nil
+}

@@ -1,0 +1,135 @@
+package identity
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+const (
+	// DefaultLeeway is the clock skew allowed when checking exp, nbf and iat.
+	DefaultLeeway = 30 * time.Second
+	// MaxLeeway is the largest leeway WithLeeway accepts.
+	MaxLeeway = 5 * time.Minute
+	// DefaultMaxTokenSize is the longest token verified, in bytes; longer
+	// ones are refused before any decoding.
+	DefaultMaxTokenSize = 8 << 10
+)
+
+// JWTOption configures NewJWT.
+type JWTOption func(*jwtConfig) error
+
+type jwtConfig struct {
+	issuer     string
+	audience   []string
+	leeway     time.Duration
+	maxSize    int
+	algorithms []string
+	sources    []TokenSource
+	mapper     *ClaimsMapper
+	now        func() time.Time // tests only
+}
+
+// WithIssuer accepts only tokens whose iss claim is iss.
+// Default: iss is not checked.
+func WithIssuer(iss string) JWTOption {
+	return func(c *jwtConfig) error {
+		if iss == "" {
+			return &ConfigError{Field: "Issuer", Err: errors.New("empty")}
+		}
+		c.issuer = iss
+		return nil
+	}
+}
+
+// WithAudience accepts only tokens whose aud claim names one of aud.
+// Default: aud is not checked.
+func WithAudience(aud ...string) JWTOption {
+	return func(c *jwtConfig) error {
+		if len(aud) == 0 {
+			return &ConfigError{Field: "Audience", Err: errors.New("empty list")}
+		}
+		for _, a := range aud {
+			if a == "" {
+				return &ConfigError{Field: "Audience", Err: errors.New("empty audience")}
+			}
+		}
+		c.audience = append([]string(nil), aud...)
+		return nil
+	}
+}
+
+// WithLeeway allows d of clock skew between the issuer and this server, at
+// most MaxLeeway.
+// Default: DefaultLeeway (30s).
+func WithLeeway(d time.Duration) JWTOption {
+	return func(c *jwtConfig) error {
+		if d < 0 || d > MaxLeeway {
+			return &ConfigError{Field: "Leeway", Err: fmt.Errorf("%v: want 0 to %v", d, MaxLeeway)}
+		}
+		c.leeway = d
+		return nil
+	}
+}
+
+// WithMaxTokenSize refuses tokens longer than n bytes before decoding them.
+// Default: DefaultMaxTokenSize (8 KiB).
+func WithMaxTokenSize(n int) JWTOption {
+	return func(c *jwtConfig) error {
+		if n <= 0 {
+			return &ConfigError{Field: "MaxTokenSize", Err: fmt.Errorf("%d: must be positive", n)}
+		}
+		c.maxSize = n
+		return nil
+	}
+}
+
+// WithAlgorithms narrows the accepted algorithms to algs, each of which the
+// key source must support (RS256 alone for an RSA key, say).
+// Default: every algorithm of the key source.
+func WithAlgorithms(algs ...string) JWTOption {
+	return func(c *jwtConfig) error {
+		if err := checkAlgorithms(algs); err != nil {
+			return &ConfigError{Field: "Algorithms", Err: err}
+		}
+		c.algorithms = append([]string(nil), algs...)
+		return nil
+	}
+}
+
+// WithTokenSource takes the token from the first of sources that finds one.
+// Default: FromBearer().
+func WithTokenSource(sources ...TokenSource) JWTOption {
+	return func(c *jwtConfig) error {
+		if len(sources) == 0 {
+			return &ConfigError{Field: "TokenSource", Err: errors.New("empty list")}
+		}
+		for _, s := range sources {
+			if s == nil {
+				return &ConfigError{Field: "TokenSource", Err: errors.New("nil source")}
+			}
+		}
+		c.sources = append([]TokenSource(nil), sources...)
+		return nil
+	}
+}
+
+// WithClaimsMapper maps verified claims with m.
+// Default: NewClaimsMapper(), the OpenID Connect standard claims.
+func WithClaimsMapper(m *ClaimsMapper) JWTOption {
+	return func(c *jwtConfig) error {
+		if m == nil {
+			return &ConfigError{Field: "ClaimsMapper", Err: errors.New("nil")}
+		}
+		c.mapper = m
+		return nil
+	}
+}
+
+// withClock makes the parser read time from now; for tests.
+func withClock(now func() time.Time) JWTOption {
+	return func(c *jwtConfig) error {
+		c.now = now
+		return nil
+	}
+}

@@ -1,0 +1,198 @@
+package identity
+
+import (
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/golang-jwt/jwt/v5"
+)
+
+// MinHMACKeySize is the shortest HMAC secret HMACKey accepts, in bytes: RFC
+// 7518 section 3.2 asks for a key at least as long as the hash, 32 bytes for
+// HS256. HS384 and HS512 are allowed only with secrets of 48 and 64 bytes.
+const MinHMACKeySize = 32
+
+// MinRSAKeyBits is the smallest RSA modulus RSAPublicKey accepts.
+const MinRSAKeyBits = 2048
+
+// KeySource gives the keys tokens are verified with. The constructors below
+// cover HMAC secrets, RSA, ECDSA and Ed25519 public keys, PEM files and JWKS
+// URLs; implement it for anything else.
+//
+// NewJWT checks every key a source returns against the token's algorithm, so
+// a source cannot be tricked into HS/RS confusion even if it tries.
+type KeySource interface {
+	// Algorithms lists the JWS "alg" values the keys are for. It must not be
+	// empty, and must not mix HMAC with public-key algorithms.
+	Algorithms() []string
+	// VerificationKey returns the key (or a jwt.VerificationKeySet) for t,
+	// whose algorithm is already one of Algorithms. Its error must not repeat
+	// anything from the token.
+	VerificationKey(t *jwt.Token) (any, error)
+}
+
+var (
+	hmacAlgorithms  = []string{"HS256", "HS384", "HS512"}
+	rsaAlgorithms   = []string{"RS256", "RS384", "RS512", "PS256", "PS384", "PS512"}
+	ecdsaAlgorithms = []string{"ES256", "ES384", "ES512"}
+	// publicAlgorithms are what a JWKS may hold: never HMAC, whose secret
+	// has no business being published.
+	publicAlgorithms = slices.Concat(rsaAlgorithms, ecdsaAlgorithms, []string{"EdDSA"})
+)
+
+// staticKey is one key known at start-up.
+type staticKey struct {
+	key  any
+	algs []string
+	err  error // a bad key, reported by NewJWT
+}
+
+func (k *staticKey) Algorithms() []string                    { return k.algs }
+func (k *staticKey) VerificationKey(*jwt.Token) (any, error) { return k.key, nil }
+func (k *staticKey) check() error                            { return k.err }
+
+// String keeps secrets out of logs and errors.
+func (k *staticKey) String() string { return fmt.Sprintf("identity.KeySource(%v)", k.algs) }
+
+// GoString keeps secrets out of %#v.
+func (k *staticKey) GoString() string { return k.String() }
+
+// HMACKey verifies tokens signed with secret: HS256, and HS384 and HS512 when
+// the secret is long enough for them. A secret shorter than MinHMACKeySize
+// bytes is refused by NewJWT. The secret is copied.
+func HMACKey(secret []byte) KeySource {
+	k := &staticKey{key: slices.Clone(secret)}
+	switch n := len(secret); {
+	case n >= 64:
+		k.algs = hmacAlgorithms
+	case n >= 48:
+		k.algs = hmacAlgorithms[:2]
+	case n >= MinHMACKeySize:
+		k.algs = hmacAlgorithms[:1]
+	default:
+		k.err = &ConfigError{Field: "HMACKey", Err: fmt.Errorf("secret is %d bytes, want at least %d", n, MinHMACKeySize)}
+	}
+	return k
+}
+
+// RSAPublicKey verifies tokens signed with the matching private key, with
+// RS256/384/512 or PS256/384/512. Keys under MinRSAKeyBits are refused by NewJWT.
+func RSAPublicKey(key *rsa.PublicKey) KeySource {
+	k := &staticKey{key: key, algs: rsaAlgorithms}
+	switch {
+	case key == nil || key.N == nil:
+		k.err = &ConfigError{Field: "RSAPublicKey", Err: errors.New("nil key")}
+	case key.N.BitLen() < MinRSAKeyBits:
+		k.err = &ConfigError{Field: "RSAPublicKey", Err: fmt.Errorf("%d bits, want at least %d", key.N.BitLen(), MinRSAKeyBits)}
+	}
+	return k
+}
+
+// ECDSAPublicKey verifies tokens signed with the matching private key, with
+// the one algorithm its curve allows: ES256 (P-256), ES384 (P-384) or ES512
+// (P-521). Other curves are refused by NewJWT.
+func ECDSAPublicKey(key *ecdsa.PublicKey) KeySource {
+	k := &staticKey{key: key}
+	if key == nil || key.Curve == nil {
+		k.err = &ConfigError{Field: "ECDSAPublicKey", Err: errors.New("nil key")}
+		return k
+	}
+	if alg := ecdsaAlgorithm(key.Curve); alg != "" {
+		k.algs = []string{alg}
+	} else {
+		k.err = &ConfigError{Field: "ECDSAPublicKey", Err: fmt.Errorf("curve %s has no JWS algorithm", key.Curve.Params().Name)}
+	}
+	return k
+}
+
+func ecdsaAlgorithm(c elliptic.Curve) string {
+	switch c {
+	case elliptic.P256():
+		return "ES256"
+	case elliptic.P384():
+		return "ES384"
+	case elliptic.P521():
+		return "ES512"
+	}
+	return ""
+}
+
+// Ed25519PublicKey verifies tokens signed with the matching private key, with EdDSA.
+func Ed25519PublicKey(key ed25519.PublicKey) KeySource {
+	k := &staticKey{key: key, algs: []string{"EdDSA"}}
+	if len(key) != ed25519.PublicKeySize {
+		k.err = &ConfigError{Field: "Ed25519PublicKey", Err: fmt.Errorf("%d bytes, want %d", len(key), ed25519.PublicKeySize)}
+	}
+	return k
+}
+
+// PublicKeyPEM verifies tokens with the first public key in a PEM file: a
+// "PUBLIC KEY" (PKIX: RSA, ECDSA or Ed25519), an "RSA PUBLIC KEY" (PKCS #1) or
+// a "CERTIFICATE". A private key is refused, so that it is never deployed
+// where only verification is needed.
+func PublicKeyPEM(data []byte) KeySource {
+	bad := func(format string, args ...any) KeySource {
+		return &staticKey{err: &ConfigError{Field: "PublicKeyPEM", Err: fmt.Errorf(format, args...)}}
+	}
+	block, _ := pem.Decode(data)
+	if block == nil {
+		return bad("no PEM block")
+	}
+	var pub any
+	var err error
+	switch block.Type {
+	case "PUBLIC KEY":
+		pub, err = x509.ParsePKIXPublicKey(block.Bytes)
+	case "RSA PUBLIC KEY":
+		pub, err = x509.ParsePKCS1PublicKey(block.Bytes)
+	case "CERTIFICATE":
+		var cert *x509.Certificate
+		if cert, err = x509.ParseCertificate(block.Bytes); err == nil {
+			pub = cert.PublicKey
+		}
+	default:
+		return bad("a %q block, want a public key or certificate", block.Type)
+	}
+	if err != nil {
+		return bad("%w", err)
+	}
+	switch pub := pub.(type) {
+	case *rsa.PublicKey:
+		return RSAPublicKey(pub)
+	case *ecdsa.PublicKey:
+		return ECDSAPublicKey(pub)
+	case ed25519.PublicKey:
+		return Ed25519PublicKey(pub)
+	}
+	return bad("unsupported key type %T", pub)
+}
+
+// keyFits reports whether key is of the kind method verifies with: the
+// second line of defence against algorithm confusion, after the allowed list.
+func keyFits(method jwt.SigningMethod, key any) bool {
+	switch m := method.(type) {
+	case *jwt.SigningMethodHMAC:
+		b, ok := key.([]byte)
+		return ok && len(b) > 0
+	case *jwt.SigningMethodRSA, *jwt.SigningMethodRSAPSS:
+		_, ok := key.(*rsa.PublicKey)
+		return ok
+	case *jwt.SigningMethodECDSA:
+		k, ok := key.(*ecdsa.PublicKey)
+		return ok && k.Curve != nil && k.Curve.Params().BitSize == m.CurveBits
+	case *jwt.SigningMethodEd25519:
+		_, ok := key.(ed25519.PublicKey)
+		return ok
+	}
+	return false
+}
+
+// isHMAC reports whether alg is an HMAC algorithm.
+func isHMAC(alg string) bool { return slices.Contains(hmacAlgorithms, alg) }
