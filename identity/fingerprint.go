@@ -66,6 +66,22 @@ func hashString(h uint64, s string) uint64 {
 	return mix(h, tail)
 }
 
+// hashInt hashes an integer as the float64 JSON would decode it to, so 3 and
+// 3.0 agree; integers too large for a float64 keep every bit.
+func hashInt(h uint64, v int64) uint64 {
+	if f := float64(v); f < 1<<63 && int64(f) == v { // f is never below -1<<63
+		return mix(mix(h, 3), math.Float64bits(f))
+	}
+	return mix(mix(h, 7), uint64(v))
+}
+
+func hashUint(h uint64, v uint64) uint64 {
+	if v <= math.MaxInt64 {
+		return hashInt(h, int64(v))
+	}
+	return mix(mix(h, 8), v)
+}
+
 // hashValue folds a custom attribute's value into h, with its kind first so
 // that "1", 1 and true differ.
 func hashValue(h uint64, v any) uint64 {
@@ -80,8 +96,26 @@ func hashValue(h uint64, v any) uint64 {
 		}
 		return mix(mix(h, 2), 0)
 	case int:
-		return mix(mix(h, 3), math.Float64bits(float64(v)))
+		return hashInt(h, int64(v))
+	case int8:
+		return hashInt(h, int64(v))
+	case int16:
+		return hashInt(h, int64(v))
+	case int32:
+		return hashInt(h, int64(v))
 	case int64:
+		return hashInt(h, v)
+	case uint8:
+		return hashInt(h, int64(v))
+	case uint16:
+		return hashInt(h, int64(v))
+	case uint32:
+		return hashInt(h, int64(v))
+	case uint:
+		return hashUint(h, uint64(v))
+	case uint64:
+		return hashUint(h, v)
+	case float32:
 		return mix(mix(h, 3), math.Float64bits(float64(v)))
 	case float64:
 		return mix(mix(h, 3), math.Float64bits(v))
