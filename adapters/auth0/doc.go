@@ -1,0 +1,51 @@
+// Package auth0 finds the signed-in user in the claims auth0/go-jwt-middleware
+// (v2) verified, so autoidentify can sync them to Engagespot without
+// verifying the token a second time.
+//
+// # Use
+//
+// Mount autoidentify inside the JWT middleware's CheckJWT, so the validated
+// claims are in the request's context:
+//
+//	mw := jwtmiddleware.New(jwtValidator.ValidateToken)
+//	ext, err := auth0.New()
+//	handler := mw.CheckJWT(autoidentifyMiddleware(app))
+//
+// The identifier comes from the "sub" claim; the profile from the OpenID
+// Connect claims email, phone_number, given_name, family_name, name and
+// picture. Change the mapping with WithClaimsOptions and the options of
+// identity.NewClaimsMapper.
+//
+// # Claims
+//
+// The middleware stores what its ValidateToken returned. For the
+// validator package's *validator.ValidatedClaims, registered claims are
+// read by their JWT names (iss, sub, aud, exp, nbf, iat, jti) and every
+// other name from CustomClaims:
+//
+//   - if the custom claims type implements identity.ClaimSource, by its
+//     LookupClaim method;
+//   - if it is a struct (or a pointer to one), by the fields' json tag
+//     names, or field names when untagged; a zero field counts as absent;
+//   - if it is a map with string keys, by key.
+//
+// A ValidateToken that returns a map[string]any is read as that map. Any
+// other type is an error wrapping ErrUnsupportedClaims.
+//
+// # Trust
+//
+// CheckJWT stores claims only after ValidateToken accepted the token; a
+// rejected token never reaches the handlers. So: no claims in the context
+// (CheckJWT not mounted, or no token with WithCredentialsOptional) means no
+// user, (Identity{}, false, nil). Verified claims without a subject, or with
+// one that is not a valid identifier, are an error wrapping
+// identity.ErrNoIdentifier or identity.ErrInvalidIdentifier, and never yield
+// an identity.
+//
+// # Cost
+//
+// Reading the context allocates nothing, but the validator keeps claims in
+// struct fields and identity.ClaimSource returns them as any: every
+// non-empty string read from a struct (sub, and each profile field the
+// custom claims fill) is boxed, 16 bytes each.
+package auth0
