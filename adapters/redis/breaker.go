@@ -1,0 +1,77 @@
+package redis
+
+import (
+	"sync"
+	"time"
+)
+
+// breaker keeps a dead or slow Redis from costing a timeout on every call.
+// After a failure it opens: calls are refused at once, without touching the
+// network, until the cooldown has passed; then one call at a time goes
+// through as a probe, and the first probe that succeeds closes it again.
+//
+// It reports only transitions, so the Store logs once when Redis goes away
+// and once when it comes back, never once per call.
+type breaker struct {
+	cooldown time.Duration
+	now      func() time.Time
+
+	mu      sync.Mutex
+	open    bool      // Redis failed and no probe has succeeded since
+	retryAt time.Time // when open: the earliest time a probe may start
+	probing bool      // when open: a probe is in flight
+}
+
+// admit reports whether a call may go to Redis now, and whether that call is
+// the probe of an open breaker (whose outcome decides whether it closes).
+func (b *breaker) admit() (ok, probe bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if !b.open {
+		return true, false
+	}
+	if b.probing || b.now().Before(b.retryAt) {
+		return false, false
+	}
+	b.probing = true
+	return true, true
+}
+
+// succeeded records an admitted call that worked. It reports true when that
+// closed the breaker. A call admitted before the breaker opened proves
+// nothing about Redis now, so only the probe closes it.
+func (b *breaker) succeeded(probe bool) (recovered bool) {
+	if !probe {
+		return false // fast path: nothing to change unless we were the probe
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.open, b.probing = false, false
+	return true
+}
+
+// failed records an admitted call that failed. It reports true when that
+// opened the breaker.
+func (b *breaker) failed(probe bool) (tripped bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	switch {
+	case !b.open:
+		b.open, b.retryAt = true, b.now().Add(b.cooldown)
+		return true
+	case probe:
+		b.probing, b.retryAt = false, b.now().Add(b.cooldown)
+	}
+	return false
+}
+
+// abandoned records an admitted call whose caller gave up (its context ended
+// first): that says nothing about Redis, but a probe must let the next one go.
+func (b *breaker) abandoned(probe bool) {
+	if !probe {
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.probing = false
+}

@@ -1,0 +1,35 @@
+package redis_test
+
+import (
+	"testing"
+
+	goredis "github.com/redis/go-redis/v9"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/autoidentify/autoidentify/adapters/redis"
+	"github.com/autoidentify/autoidentify/adapters/redis/redistest"
+	"github.com/autoidentify/autoidentify/middleware"
+)
+
+// A cluster refuses a script whose keys lie in different slots (CROSSSLOT),
+// even on one node: this shows both keys of every user share one slot.
+func TestWorksOnRedisCluster(t *testing.T) {
+	t.Parallel()
+	srv := redistest.StartCluster(t)
+	client := goredis.NewClusterClient(&goredis.ClusterOptions{Addrs: []string{srv.Addr()}, ContextTimeoutEnabled: true})
+	t.Cleanup(func() { _ = client.Close() })
+	s, err := redis.New(client)
+	require.NoError(t, err)
+
+	for _, id := range []string{"user-1", "}", "}{", "{}", "a}b", "%7D", "用户"} {
+		got, err := s.Claim(t.Context(), id, 1)
+		require.NoError(t, err, "%q", id)
+		assert.Equal(t, middleware.ClaimAcquired, got, "%q", id)
+		require.NoError(t, s.Release(t.Context(), id), "%q", id)
+		require.NoError(t, s.Done(t.Context(), id, 1), "%q", id)
+		got, err = s.Claim(t.Context(), id, 1)
+		require.NoError(t, err, "%q", id)
+		assert.Equal(t, middleware.ClaimSynced, got, "%q", id)
+	}
+}

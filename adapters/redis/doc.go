@@ -1,0 +1,60 @@
+// Package redis shares synced-users state across a fleet of instances on
+// Redis (github.com/redis/go-redis/v9): a middleware.Store.
+//
+// Behind a load balancer every instance sees every user. With only its local
+// cache, each instance would sync each user once more: N instances, N API
+// calls per user, N first syncs racing. With a Store, the fleet syncs each
+// user (and each change of their profile) once.
+//
+// # How it is used
+//
+// The middleware's local cache stays in front: a cache hit never touches
+// Redis, and the request path never does. On a local miss a background worker
+// asks Claim, in one round trip, whether the fleet already synced this user
+// with this profile fingerprint. If not, Claim tries to take a short lease
+// (SET NX with an expiry) so that exactly one instance syncs the user; that
+// instance calls Done on success, which records the fingerprint for the TTL,
+// or Release on failure. The others are told ClaimBusy and ask again later;
+// if the syncing instance dies, its lease expires and frees the user.
+//
+//	client := goredis.NewClient(&goredis.Options{Addr: "localhost:6379", ContextTimeoutEnabled: true})
+//	store, err := redis.New(client, redis.WithPrefix("myapp:autoidentify:"))
+//	m, err := middleware.New(dir, middleware.WithStore(store))
+//
+// The Store takes a client the application already has: a *goredis.Client,
+// a *goredis.ClusterClient, a *goredis.Ring, or whatever
+// goredis.NewUniversalClient returns. The application closes it.
+//
+// # Key layout
+//
+// Two keys per user, under a configurable prefix (DefaultPrefix):
+//
+//	autoidentify:u:{<identifier>}  fingerprint last synced, lowercase hex; expires after the TTL
+//	autoidentify:l:{<identifier>}  lease: a random token naming the syncing instance; expires after the lease TTL
+//
+// Nothing else is stored: no profile data, only the identifier in the key
+// and a 64-bit fingerprint (identity.Profile.Fingerprint) or a random token
+// in the value. The braces are a Redis Cluster hash tag, so both keys of a
+// user live in one slot and one script can use both; '%', '{' and '}' in
+// the identifier are percent-escaped inside them, so any identifier
+// (colons, braces, spaces, any UTF-8) gives its own pair of keys.
+//
+// Every operation is one Lua script (one round trip; the first call after a
+// server restart adds one to reload the script), so a check and the write
+// that depends on it are atomic across the fleet.
+//
+// # When Redis is down or slow
+//
+// Requests are never affected: the Store is called only from background
+// workers. Each call is bounded by a timeout (DefaultTimeout). When Redis
+// errors or times out, the call returns an error wrapping ErrUnavailable and
+// the middleware proceeds local-only: it syncs the user as if it had no fleet.
+// A user is never lost; at worst two instances sync the same user during an
+// outage, which the API's upsert makes harmless.
+//
+// After a failure the Store stops trying for a cooldown (DefaultCooldown):
+// calls fail at once, without any network wait, so a dead Redis costs no
+// timeout per job. Then one call probes Redis; when it answers, shared mode
+// resumes. The Store logs one warning when it goes local-only and one line
+// when Redis is back, never one per call.
+package redis

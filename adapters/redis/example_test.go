@@ -1,0 +1,63 @@
+package redis_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/autoidentify/autoidentify/adapters/redis"
+	"github.com/autoidentify/autoidentify/middleware"
+)
+
+// Connect to the Redis named by REDIS_URL (redis://host:port/db) and share
+// synced users with the rest of the fleet.
+func Example() {
+	url := os.Getenv("REDIS_URL")
+	if url == "" {
+		return // no fleet: the middleware's local cache alone is enough
+	}
+	opts, err := goredis.ParseURL(url)
+	if err != nil {
+		slog.Error("REDIS_URL", "error", err)
+		return
+	}
+	opts.ContextTimeoutEnabled = true
+	client := goredis.NewClient(opts)
+	defer client.Close()
+
+	store, err := redis.New(client,
+		redis.WithPrefix("myapp:autoidentify:"),
+		redis.WithLogger(slog.Default()),
+	)
+	if err != nil {
+		slog.Error("redis store", "error", err)
+		return
+	}
+	_ = store // pass it to the middleware: middleware.WithStore(store)
+}
+
+// When Redis cannot be reached, the Store answers ErrUnavailable and
+// ClaimAcquired: the caller syncs the user itself. Then it stops trying for
+// the cooldown, so the next calls fail at once, without a network wait.
+func Example_unavailable() {
+	client := goredis.NewClient(&goredis.Options{Addr: "127.0.0.1:1", ContextTimeoutEnabled: true}) // nothing listens there
+	defer client.Close()
+	store, err := redis.New(client)
+	if err != nil {
+		panic(err)
+	}
+
+	claim, err := store.Claim(context.Background(), "user-42", 0x5eed)
+	fmt.Println(claim == middleware.ClaimAcquired, errors.Is(err, redis.ErrUnavailable))
+
+	_, err = store.Claim(context.Background(), "user-43", 0x5eed)
+	fmt.Println(errors.Is(err, redis.ErrUnavailable), strings.Contains(err.Error(), "cooling down"))
+	// Output:
+	// true true
+	// true true
+}

@@ -1,0 +1,151 @@
+package redis_test
+
+import (
+	"context"
+	"errors"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/autoidentify/autoidentify/adapters/redis"
+	"github.com/autoidentify/autoidentify/adapters/redis/redistest"
+	"github.com/autoidentify/autoidentify/identity"
+	"github.com/autoidentify/autoidentify/middleware"
+)
+
+func TestKilledRedisGoesLocalOnlyThenComesBack(t *testing.T) {
+	t.Parallel()
+	srv := redistest.Start(t)
+	clock := newFakeClock()
+	var logs logBuffer
+	s := newStore(t, srv, redis.WithClock(clock.Now), redis.WithLogger(logs.Logger()), redis.WithCooldown(5*time.Second))
+
+	got, err := s.Claim(t.Context(), "user-1", 1)
+	require.NoError(t, err)
+	require.Equal(t, middleware.ClaimAcquired, got)
+
+	srv.Kill()
+	for i := range 20 {
+		got, err := s.Claim(t.Context(), "user-2", 1)
+		require.ErrorIs(t, err, redis.ErrUnavailable, "call %d", i)
+		assert.Equal(t, middleware.ClaimAcquired, got, "an error still says: sync it")
+	}
+	require.ErrorIs(t, s.Done(t.Context(), "user-2", 1), redis.ErrUnavailable)
+	require.ErrorIs(t, s.Release(t.Context(), "user-1"), redis.ErrUnavailable)
+	assert.Equal(t, 1, strings.Count(logs.String(), "redis unavailable, syncing local-only"), logs.String())
+	assert.Contains(t, logs.String(), "level=WARN")
+
+	srv.Restart()
+	// Still cooling down: the Store does not even try, so it cannot see Redis is back.
+	_, err = s.Claim(t.Context(), "user-2", 1)
+	require.ErrorIs(t, err, redis.ErrUnavailable)
+	assert.Contains(t, err.Error(), "cooling down")
+
+	clock.Advance(5 * time.Second)
+	got, err = s.Claim(t.Context(), "user-2", 1)
+	require.NoError(t, err, "the probe after the cooldown reaches the restarted server")
+	assert.Equal(t, middleware.ClaimAcquired, got)
+	require.NoError(t, s.Done(t.Context(), "user-2", 1))
+	got, err = s.Claim(t.Context(), "user-2", 1)
+	require.NoError(t, err)
+	assert.Equal(t, middleware.ClaimSynced, got)
+
+	out := logs.String()
+	assert.Equal(t, 1, strings.Count(out, "redis unavailable"), out)
+	assert.Equal(t, 1, strings.Count(out, "redis back, shared mode resumed"), out)
+}
+
+func TestFailedProbeWaitsAnotherCooldown(t *testing.T) {
+	t.Parallel()
+	srv := redistest.Start(t)
+	clock := newFakeClock()
+	var logs logBuffer
+	s := newStore(t, srv, redis.WithClock(clock.Now), redis.WithLogger(logs.Logger()), redis.WithCooldown(time.Second))
+
+	srv.Kill()
+	_, err := s.Claim(t.Context(), "u", 1)
+	require.ErrorIs(t, err, redis.ErrUnavailable)
+	require.NotContains(t, err.Error(), "cooling down", "the first failure is a real one")
+
+	clock.Advance(time.Second)
+	_, err = s.Claim(t.Context(), "u", 1)
+	require.ErrorIs(t, err, redis.ErrUnavailable)
+	require.NotContains(t, err.Error(), "cooling down", "after the cooldown, one call probes")
+
+	_, err = s.Claim(t.Context(), "u", 1)
+	require.ErrorIs(t, err, redis.ErrUnavailable)
+	assert.Contains(t, err.Error(), "cooling down", "a failed probe starts a new cooldown")
+	assert.Equal(t, 1, strings.Count(logs.String(), "redis unavailable"), logs.String())
+	assert.NotContains(t, logs.String(), "redis back")
+}
+
+func TestSlowRedisTimesOut(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		options goredis.Options
+	}{
+		{"client honours contexts", goredis.Options{ContextTimeoutEnabled: true}},
+		// The Store must stop waiting at its own timeout even when the
+		// client would wait for its ReadTimeout.
+		{"client ignores contexts", goredis.Options{ReadTimeout: 10 * time.Second}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			srv := redistest.Start(t)
+			opts := tt.options
+			opts.Addr = srv.Addr()
+			client := goredis.NewClient(&opts)
+			t.Cleanup(func() { _ = client.Close() })
+			s, err := redis.New(client, redis.WithTimeout(50*time.Millisecond))
+			require.NoError(t, err)
+			_, err = s.Claim(t.Context(), "warm-up", 1) // opens a connection and loads the script
+			require.NoError(t, err)
+
+			// Redis holds every command for a second, as an overloaded server would.
+			require.NoError(t, newClient(t, srv).ClientPause(t.Context(), time.Second).Err())
+			_, err = s.Claim(t.Context(), "user-1", 1)
+			require.ErrorIs(t, err, redis.ErrUnavailable)
+			var netErr net.Error
+			assert.True(t, errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &netErr) && netErr.Timeout()),
+				"stopped by the Store's timeout: %v", err)
+		})
+	}
+}
+
+func TestCallerCancellingIsNotAnOutage(t *testing.T) {
+	t.Parallel()
+	srv := redistest.Start(t)
+	var logs logBuffer
+	s := newStore(t, srv, redis.WithLogger(logs.Logger()), redis.WithCooldown(time.Hour))
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+
+	_, err := s.Claim(ctx, "user-1", 1)
+	require.ErrorIs(t, err, context.Canceled)
+	assert.NotErrorIs(t, err, redis.ErrUnavailable)
+
+	got, err := s.Claim(t.Context(), "user-1", 1)
+	require.NoError(t, err, "no cooldown started")
+	assert.Equal(t, middleware.ClaimAcquired, got)
+	assert.Empty(t, logs.String())
+}
+
+func TestEmptyIdentifierIsRefused(t *testing.T) {
+	t.Parallel()
+	srv := redistest.Start(t)
+	s := newStore(t, srv)
+	_, err := s.Claim(t.Context(), "", 1)
+	require.ErrorIs(t, err, identity.ErrInvalidIdentifier)
+	require.ErrorIs(t, s.Done(t.Context(), "", 1), identity.ErrInvalidIdentifier)
+	require.ErrorIs(t, s.Release(t.Context(), ""), identity.ErrInvalidIdentifier)
+	n, err := newClient(t, srv).DBSize(t.Context()).Result()
+	require.NoError(t, err)
+	assert.Zero(t, n)
+}

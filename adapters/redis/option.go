@@ -1,0 +1,128 @@
+package redis
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+)
+
+const (
+	// DefaultPrefix starts every key the Store writes.
+	DefaultPrefix = "autoidentify:"
+	// DefaultTTL is how long a synced fingerprint is remembered. It matches
+	// the middleware's local cache TTL, so the fleet re-syncs a user about as
+	// often as a single instance would.
+	DefaultTTL = 24 * time.Hour
+	// DefaultLeaseTTL is how long a lease lasts unless Done or Release drops
+	// it first: long enough to outlive one API attempt with its timeout, short
+	// enough that an instance dying mid-sync delays the user only briefly.
+	DefaultLeaseTTL = 30 * time.Second
+	// DefaultTimeout bounds each call to Redis.
+	DefaultTimeout = 250 * time.Millisecond
+	// DefaultCooldown is how long the Store skips Redis after a failure
+	// before it lets one call through to probe it again.
+	DefaultCooldown = 5 * time.Second
+)
+
+// Option configures a Store.
+type Option func(*config) error
+
+type config struct {
+	prefix   string
+	ttl      time.Duration
+	leaseTTL time.Duration
+	timeout  time.Duration
+	cooldown time.Duration
+	logger   *slog.Logger
+	now      func() time.Time
+}
+
+func defaultConfig() config {
+	return config{
+		prefix:   DefaultPrefix,
+		ttl:      DefaultTTL,
+		leaseTTL: DefaultLeaseTTL,
+		timeout:  DefaultTimeout,
+		cooldown: DefaultCooldown,
+		now:      time.Now,
+	}
+}
+
+// WithPrefix sets the namespace every key starts with, so several apps (or
+// environments) can share one Redis. It must not be empty and must not
+// contain '{' or '}': the Store places its own Redis Cluster hash tags.
+// Default: DefaultPrefix.
+func WithPrefix(prefix string) Option {
+	return func(c *config) error {
+		switch {
+		case prefix == "":
+			return &ConfigError{Field: "Prefix", Err: errors.New("empty: keys must be namespaced")}
+		case strings.ContainsAny(prefix, "{}"):
+			return &ConfigError{Field: "Prefix", Err: errors.New("contains '{' or '}', which would break the hash tags")}
+		}
+		c.prefix = prefix
+		return nil
+	}
+}
+
+// WithTTL sets how long a synced fingerprint is remembered by the fleet; set
+// it to the middleware's cache TTL. Default: DefaultTTL.
+func WithTTL(d time.Duration) Option {
+	return func(c *config) error {
+		if d < time.Millisecond {
+			return &ConfigError{Field: "TTL", Err: fmt.Errorf("%s: must be at least 1ms", d)}
+		}
+		c.ttl = d
+		return nil
+	}
+}
+
+// WithLeaseTTL sets how long one instance may hold the right to sync a user.
+// It should outlive one API attempt; its expiry is what frees a user whose
+// syncing instance died. Default: DefaultLeaseTTL.
+func WithLeaseTTL(d time.Duration) Option {
+	return func(c *config) error {
+		if d < time.Millisecond {
+			return &ConfigError{Field: "LeaseTTL", Err: fmt.Errorf("%s: must be at least 1ms", d)}
+		}
+		c.leaseTTL = d
+		return nil
+	}
+}
+
+// WithTimeout bounds each call to Redis; past it the call fails with
+// ErrUnavailable. Default: DefaultTimeout.
+func WithTimeout(d time.Duration) Option {
+	return func(c *config) error {
+		if d <= 0 {
+			return &ConfigError{Field: "Timeout", Err: fmt.Errorf("%s: must be positive", d)}
+		}
+		c.timeout = d
+		return nil
+	}
+}
+
+// WithCooldown sets how long the Store answers ErrUnavailable at once, without
+// touching the network, after Redis failed; then one call probes it again.
+// Default: DefaultCooldown.
+func WithCooldown(d time.Duration) Option {
+	return func(c *config) error {
+		if d < 0 {
+			return &ConfigError{Field: "Cooldown", Err: fmt.Errorf("%s: must not be negative", d)}
+		}
+		c.cooldown = d
+		return nil
+	}
+}
+
+// WithLogger logs the switch to local-only mode when Redis fails, and the
+// switch back when it answers again: one line each, never one per call.
+// Default: silent.
+func WithLogger(l *slog.Logger) Option {
+	return func(c *config) error {
+		c.logger = l
+		return nil
+	}
+}

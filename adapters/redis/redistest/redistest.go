@@ -1,0 +1,298 @@
+// Package redistest runs a real, throwaway redis-server for tests: started
+// from PATH on a free loopback port, with persistence off, and stopped when
+// the test ends. Tests can kill and restart it to exercise outages, and
+// StartCluster runs a one-node Redis Cluster to check key slots.
+//
+// Without redis-server on PATH, [Start] skips the test with a message saying
+// how to install it, unless the environment variable CI is set, where a
+// missing server fails the test: CI must run these tests, never skip them.
+//
+// It imports only the standard library, so any package's tests can use it.
+package redistest
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// InstallHint is what to run when redis-server is missing.
+const InstallHint = "apt-get install -y redis-server"
+
+// startTimeout bounds how long a server may take to answer its first PING.
+const startTimeout = 10 * time.Second
+
+// Server is a redis-server child process listening on 127.0.0.1.
+type Server struct {
+	t       testing.TB
+	path    string
+	dir     string
+	cluster bool
+
+	mu   sync.Mutex
+	port int
+	cmd  *exec.Cmd
+	out  *syncBuffer
+	done chan struct{} // closed when cmd has exited
+}
+
+// Start runs a fresh redis-server and stops it when t ends. It skips t, or
+// fails it when CI is set, if redis-server is not on PATH.
+func Start(t testing.TB) *Server {
+	t.Helper()
+	return start(t, false)
+}
+
+// StartCluster is Start for a one-node Redis Cluster owning all 16384 slots.
+// Connect with a cluster client. A single node still refuses a command or
+// script whose keys hash to different slots (CROSSSLOT), so it shows whether
+// keys are laid out for a real cluster.
+func StartCluster(t testing.TB) *Server {
+	t.Helper()
+	return start(t, true)
+}
+
+func start(t testing.TB, cluster bool) *Server {
+	t.Helper()
+	path, err := exec.LookPath("redis-server")
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("redistest: redis-server not on PATH and CI is set; install it with: %s", InstallHint)
+		}
+		t.Skipf("redistest: redis-server not on PATH; install it with: %s", InstallHint)
+	}
+	s := &Server{t: t, path: path, dir: t.TempDir(), cluster: cluster}
+	t.Cleanup(s.Kill)
+
+	// A free port can be taken by someone else before redis binds it: try a few.
+	var lastErr error
+	for range 5 {
+		port, err := freePort()
+		if err != nil {
+			t.Fatalf("redistest: %v", err)
+		}
+		if lastErr = s.start(port); lastErr == nil {
+			return s
+		}
+	}
+	t.Fatalf("redistest: %v", lastErr)
+	return nil
+}
+
+// Addr is the server's host:port.
+func (s *Server) Addr() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return net.JoinHostPort("127.0.0.1", strconv.Itoa(s.port))
+}
+
+// URL is the server's address as a REDIS_URL: redis://127.0.0.1:port/0.
+func (s *Server) URL() string { return "redis://" + s.Addr() + "/0" }
+
+// Kill stops the server at once, as a crash would (SIGKILL), and waits for
+// it to exit. Killing a stopped server does nothing.
+func (s *Server) Kill() {
+	s.mu.Lock()
+	cmd, done := s.cmd, s.done
+	s.cmd = nil
+	s.mu.Unlock()
+	if cmd == nil {
+		return
+	}
+	_ = cmd.Process.Kill()
+	<-done
+}
+
+// Restart starts the server again on the same port (killing it first if it
+// runs) with an empty dataset, and waits until it answers PING.
+func (s *Server) Restart() {
+	s.t.Helper()
+	s.Kill()
+	s.mu.Lock()
+	port := s.port
+	s.mu.Unlock()
+	if err := s.start(port); err != nil {
+		s.t.Fatalf("redistest: restart: %v", err)
+	}
+}
+
+func (s *Server) start(port int) error {
+	out := &syncBuffer{}
+	args := []string{
+		"--port", strconv.Itoa(port),
+		"--bind", "127.0.0.1",
+		"--save", "",
+		"--appendonly", "no",
+		"--dir", s.dir,
+		"--daemonize", "no",
+	}
+	if s.cluster {
+		args = append(args, "--cluster-enabled", "yes", "--cluster-config-file", "nodes-"+strconv.Itoa(port)+".conf")
+	}
+	cmd := exec.Command(s.path, args...)
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("start redis-server: %w", err)
+	}
+	done := make(chan struct{})
+	go func() {
+		_ = cmd.Wait()
+		close(done)
+	}()
+
+	s.mu.Lock()
+	s.port, s.cmd, s.out, s.done = port, cmd, out, done
+	s.mu.Unlock()
+
+	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+	deadline := time.Now().Add(startTimeout)
+	for {
+		select {
+		case <-done:
+			s.mu.Lock()
+			s.cmd = nil
+			s.mu.Unlock()
+			return fmt.Errorf("redis-server on port %d exited at start:\n%s", port, out.String())
+		default:
+		}
+		if ping(addr) == nil {
+			if !s.cluster {
+				return nil
+			}
+			if err := claimAllSlots(addr); err != nil {
+				s.Kill()
+				return err
+			}
+			return nil
+		}
+		if time.Now().After(deadline) {
+			s.Kill()
+			return fmt.Errorf("redis-server on port %d did not answer PING within %s:\n%s", port, startTimeout, out.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// ping sends one inline PING and expects +PONG.
+func ping(addr string) error {
+	conn, err := net.DialTimeout("tcp", addr, time.Second)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(time.Second))
+	if _, err := conn.Write([]byte("PING\r\n")); err != nil {
+		return err
+	}
+	line, err := bufio.NewReader(conn).ReadString('\n')
+	if err != nil {
+		return err
+	}
+	if line != "+PONG\r\n" {
+		return errors.New("unexpected reply to PING: " + strconv.Quote(line))
+	}
+	return nil
+}
+
+// claimAllSlots gives a fresh one-node cluster every slot and waits until
+// it reports cluster_state:ok. After a restart the node already owns them.
+func claimAllSlots(addr string) error {
+	reply, err := command(addr, "CLUSTER", "ADDSLOTSRANGE", "0", "16383")
+	if err != nil {
+		return fmt.Errorf("cluster addslotsrange: %w", err)
+	}
+	if reply != "OK" && !strings.Contains(reply, "busy") {
+		return fmt.Errorf("cluster addslotsrange: %s", reply)
+	}
+	deadline := time.Now().Add(startTimeout)
+	for {
+		info, err := command(addr, "CLUSTER", "INFO")
+		if err == nil && strings.Contains(info, "cluster_state:ok") {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("cluster not ok within %s: %s %v", startTimeout, info, err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// command sends one command and returns its reply as text: a status, an
+// error, an integer or a bulk string. It is all the protocol start needs.
+func command(addr string, args ...string) (string, error) {
+	conn, err := net.DialTimeout("tcp", addr, time.Second)
+	if err != nil {
+		return "", err
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(time.Second))
+	var req bytes.Buffer
+	fmt.Fprintf(&req, "*%d\r\n", len(args))
+	for _, a := range args {
+		fmt.Fprintf(&req, "$%d\r\n%s\r\n", len(a), a)
+	}
+	if _, err := conn.Write(req.Bytes()); err != nil {
+		return "", err
+	}
+	r := bufio.NewReader(conn)
+	line, err := r.ReadString('\n')
+	if err != nil {
+		return "", err
+	}
+	line = strings.TrimSuffix(line, "\r\n")
+	if line == "" {
+		return "", errors.New("empty reply")
+	}
+	switch line[0] {
+	case '+', '-', ':':
+		return line[1:], nil
+	case '$':
+		n, err := strconv.Atoi(line[1:])
+		if err != nil || n < 0 {
+			return "", fmt.Errorf("bad bulk reply %q", line)
+		}
+		body := make([]byte, n+2)
+		if _, err := io.ReadFull(r, body); err != nil {
+			return "", err
+		}
+		return string(body[:n]), nil
+	}
+	return "", fmt.Errorf("unexpected reply %q", line)
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, fmt.Errorf("find a free port: %w", err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// syncBuffer collects the server's output for error messages.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}

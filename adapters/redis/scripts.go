@@ -1,0 +1,46 @@
+package redis
+
+import goredis "github.com/redis/go-redis/v9"
+
+// Each script runs atomically on the server, so a check and the write it
+// depends on cannot interleave with another instance's. KEYS[1] is the
+// synced key, KEYS[2] the lease key (see keys).
+
+// Claim's replies.
+const (
+	replyAcquired = 0
+	replySynced   = 1
+	replyBusy     = 2
+)
+
+// claimScript: ARGV[1] fingerprint, ARGV[2] our token, ARGV[3] lease TTL in ms.
+var claimScript = goredis.NewScript(`
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+	return 1
+end
+if redis.call('SET', KEYS[2], ARGV[2], 'NX', 'PX', ARGV[3]) then
+	return 0
+end
+return 2
+`)
+
+// doneScript records the fingerprint even when the lease is not ours (it
+// expired, or Claim failed and the sync ran local-only): the user is synced
+// either way. It drops the lease only if it is ours.
+// ARGV[1] fingerprint, ARGV[2] our token, ARGV[3] TTL in ms.
+var doneScript = goredis.NewScript(`
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[3])
+if redis.call('GET', KEYS[2]) == ARGV[2] then
+	redis.call('DEL', KEYS[2])
+end
+return 1
+`)
+
+// releaseScript deletes the lease only if it is ours: once ours expired,
+// another instance may hold a new one. ARGV[1] our token.
+var releaseScript = goredis.NewScript(`
+if redis.call('GET', KEYS[2]) == ARGV[1] then
+	return redis.call('DEL', KEYS[2])
+end
+return 0
+`)

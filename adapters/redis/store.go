@@ -1,0 +1,190 @@
+package redis
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/autoidentify/autoidentify/identity"
+	"github.com/autoidentify/autoidentify/middleware"
+)
+
+var _ middleware.Store = (*Store)(nil)
+
+// Store is the fleet's shared synced-users state on Redis: a
+// middleware.Store. It is safe for concurrent use.
+//
+// # Contract with the middleware
+//
+//   - Claim answers ClaimSynced (the fleet synced this user with this
+//     fingerprint: skip the API), ClaimAcquired (this instance now holds the
+//     user's lease: sync, then call Done on success or Release on failure),
+//     or ClaimBusy (another instance holds the lease: ask again later; the
+//     lease expires by itself if that instance died).
+//   - Done records the fingerprint for the TTL and drops the lease if it is
+//     ours. Call it after every successful sync, including one that ran
+//     without a lease because Claim failed.
+//   - Release drops the lease if it is still ours, so a retry (here or on
+//     another instance) need not wait for it to expire.
+//
+// # Failure
+//
+// Each call is bounded by the timeout. When Redis errors or times out the
+// methods return an error wrapping ErrUnavailable, and the caller proceeds
+// local-only: it syncs as if it had no fleet (a rare double sync is harmless,
+// a lost user is not). Claim then also returns ClaimAcquired, so even a
+// caller that ignored the error would sync. After a failure the Store skips
+// Redis for the cooldown, answering ErrUnavailable without any network wait,
+// then lets one call probe it. It logs once when it goes local-only and once
+// when Redis is back. When the caller's own context ends first, the error
+// wraps ctx.Err() instead and says nothing about Redis.
+type Store struct {
+	client  goredis.UniversalClient
+	prefix  string
+	ttlMS   int64
+	leaseMS int64
+	timeout time.Duration
+	logger  *slog.Logger
+	token   string // names this Store's leases, so it drops only its own
+	bounded bool   // the client itself stops a command at the context's deadline
+	breaker breaker
+}
+
+// New returns a Store on client, which the application owns (and closes).
+// Create the client with ContextTimeoutEnabled: true, so a command that
+// times out also stops using its connection: the Store returns at its
+// timeout either way.
+func New(client goredis.UniversalClient, opts ...Option) (*Store, error) {
+	if client == nil {
+		return nil, &ConfigError{Field: "client", Err: errors.New("nil")}
+	}
+	cfg := defaultConfig()
+	for _, opt := range opts {
+		if err := opt(&cfg); err != nil {
+			return nil, err
+		}
+	}
+	return &Store{
+		client:  client,
+		prefix:  cfg.prefix,
+		ttlMS:   cfg.ttl.Milliseconds(),
+		leaseMS: cfg.leaseTTL.Milliseconds(),
+		timeout: cfg.timeout,
+		logger:  cfg.logger,
+		token:   rand.Text(),
+		bounded: honoursContext(client),
+		breaker: breaker{cooldown: cfg.cooldown, now: cfg.now},
+	}, nil
+}
+
+// Claim tells in one round trip whether the fleet already synced identifier
+// with this fingerprint, and if not, tries to take the user's lease. With an
+// error it returns ClaimAcquired: sync local-only.
+func (s *Store) Claim(ctx context.Context, identifier string, fingerprint uint64) (middleware.Claim, error) {
+	if identifier == "" {
+		return middleware.ClaimAcquired, fmt.Errorf("redis: claim: %w: empty", identity.ErrInvalidIdentifier)
+	}
+	reply, err := s.run(ctx, "claim", claimScript, s.keys(identifier), formatFingerprint(fingerprint), s.token, s.leaseMS)
+	if err != nil {
+		return middleware.ClaimAcquired, err
+	}
+	switch reply {
+	case replyAcquired:
+		return middleware.ClaimAcquired, nil
+	case replySynced:
+		return middleware.ClaimSynced, nil
+	case replyBusy:
+		return middleware.ClaimBusy, nil
+	}
+	return middleware.ClaimAcquired, fmt.Errorf("redis: claim: unexpected reply %d", reply)
+}
+
+// Done records that identifier was synced with this fingerprint, for the
+// TTL, and drops the lease if this Store holds it. One round trip.
+func (s *Store) Done(ctx context.Context, identifier string, fingerprint uint64) error {
+	if identifier == "" {
+		return fmt.Errorf("redis: done: %w: empty", identity.ErrInvalidIdentifier)
+	}
+	_, err := s.run(ctx, "done", doneScript, s.keys(identifier), formatFingerprint(fingerprint), s.token, s.ttlMS)
+	return err
+}
+
+// Release drops identifier's lease if this Store still holds it; a lease
+// that expired and was taken by another instance is left alone.
+func (s *Store) Release(ctx context.Context, identifier string) error {
+	if identifier == "" {
+		return fmt.Errorf("redis: release: %w: empty", identity.ErrInvalidIdentifier)
+	}
+	_, err := s.run(ctx, "release", releaseScript, s.keys(identifier), s.token)
+	return err
+}
+
+// run executes script within the timeout, through the breaker.
+func (s *Store) run(ctx context.Context, op string, script *goredis.Script, keys []string, args ...any) (int64, error) {
+	ok, probe := s.breaker.admit()
+	if !ok {
+		return 0, fmt.Errorf("%w: %s: cooling down after a failure", ErrUnavailable, op)
+	}
+	callCtx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+	reply, err := s.eval(callCtx, script, keys, args)
+	switch {
+	case err == nil:
+		if s.breaker.succeeded(probe) && s.logger != nil {
+			s.logger.LogAttrs(ctx, slog.LevelInfo, "redis back, shared mode resumed")
+		}
+		return reply, nil
+	case ctx.Err() != nil:
+		s.breaker.abandoned(probe)
+		return 0, fmt.Errorf("redis: %s: %w", op, ctx.Err())
+	default:
+		if s.breaker.failed(probe) && s.logger != nil {
+			s.logger.LogAttrs(ctx, slog.LevelWarn, "redis unavailable, syncing local-only",
+				slog.String("error", err.Error()))
+		}
+		return 0, fmt.Errorf("%w: %s: %w", ErrUnavailable, op, err)
+	}
+}
+
+// eval runs script and returns by ctx's deadline. A client that does not
+// honour deadlines itself keeps reading in the background until its own
+// ReadTimeout, in a goroutine that then ends.
+func (s *Store) eval(ctx context.Context, script *goredis.Script, keys []string, args []any) (int64, error) {
+	if s.bounded {
+		return script.Run(ctx, s.client, keys, args...).Int64()
+	}
+	type result struct {
+		reply int64
+		err   error
+	}
+	done := make(chan result, 1)
+	go func() {
+		reply, err := script.Run(ctx, s.client, keys, args...).Int64()
+		done <- result{reply, err}
+	}()
+	select {
+	case r := <-done:
+		return r.reply, r.err
+	case <-ctx.Done():
+		return 0, ctx.Err()
+	}
+}
+
+// honoursContext reports whether client stops a command at its context's
+// deadline (ContextTimeoutEnabled), rather than at its own ReadTimeout.
+func honoursContext(client goredis.UniversalClient) bool {
+	switch c := client.(type) {
+	case *goredis.Client:
+		return c.Options().ContextTimeoutEnabled
+	case *goredis.ClusterClient:
+		return c.Options().ContextTimeoutEnabled
+	case *goredis.Ring:
+		return c.Options().ContextTimeoutEnabled
+	}
+	return false
+}
