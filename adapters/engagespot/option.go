@@ -1,0 +1,154 @@
+package engagespot
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/autoidentify/autoidentify/identity"
+)
+
+// Base URLs of the Engagespot REST API, version path included, as the
+// official Node SDK knows them.
+const (
+	DefaultBaseURL    = "https://api.engagespot.co/v3" // US workspaces
+	BaseURLEU         = "https://api-eu.engagespot.co/v3"
+	BaseURLUSWest2    = "https://api-us-west-2.engagespot.co/v3"
+	BaseURLEUCentral1 = "https://api-eu-central-1.engagespot.co/v3"
+)
+
+// Defaults of the options.
+const (
+	DefaultTimeout          = 10 * time.Second
+	DefaultMaxIdentifierLen = identity.DefaultMaxIdentifierLen
+)
+
+// Region is an Engagespot data region, named as the Node SDK's dataRegion.
+type Region string
+
+// The regions the official Node SDK knows.
+const (
+	RegionUS         Region = "us"
+	RegionEU         Region = "eu"
+	RegionUSWest2    Region = "us-west-2"
+	RegionEUCentral1 Region = "eu-central-1"
+)
+
+var regionBaseURLs = map[Region]string{
+	RegionUS:         DefaultBaseURL,
+	RegionEU:         BaseURLEU,
+	RegionUSWest2:    BaseURLUSWest2,
+	RegionEUCentral1: BaseURLEUCentral1,
+}
+
+// BaseURL returns the region's API base URL, or "" for an unknown region.
+func (r Region) BaseURL() string { return regionBaseURLs[r] }
+
+// Option configures a Client. Options validate their argument; New returns a
+// *ConfigError naming the option when one is refused.
+type Option func(*config) error
+
+type config struct {
+	baseURL    string
+	httpClient *http.Client
+	timeout    time.Duration
+	maxIDLen   int
+}
+
+func defaultConfig() config {
+	return config{baseURL: DefaultBaseURL, timeout: DefaultTimeout, maxIDLen: DefaultMaxIdentifierLen}
+}
+
+// WithRegion sends requests to the region's API: the workspace's region is
+// shown in the Engagespot console. Default: RegionUS (DefaultBaseURL).
+func WithRegion(r Region) Option {
+	return func(c *config) error {
+		u := r.BaseURL()
+		if u == "" {
+			return &ConfigError{Field: "Region", Err: fmt.Errorf("unknown region %q (want us, eu, us-west-2 or eu-central-1)", string(r))}
+		}
+		c.baseURL = u
+		return nil
+	}
+}
+
+// WithBaseURL sends requests to any API base URL, version path included (a
+// proxy, or engagespottest's fake in tests): an absolute http or https URL
+// without query or fragment. It overrides WithRegion. Default: DefaultBaseURL.
+func WithBaseURL(base string) Option {
+	return func(c *config) error {
+		if _, err := parseBaseURL(base); err != nil {
+			return &ConfigError{Field: "BaseURL", Err: err}
+		}
+		c.baseURL = base
+		return nil
+	}
+}
+
+// WithHTTPClient sends requests through hc (its transport, proxy and TLS
+// settings). The client never follows redirects whatever hc says, so the API
+// secret never reaches another host. Default: a client on
+// http.DefaultTransport.
+func WithHTTPClient(hc *http.Client) Option {
+	return func(c *config) error {
+		if hc == nil {
+			return &ConfigError{Field: "HTTPClient", Err: errors.New("nil *http.Client")}
+		}
+		c.httpClient = hc
+		return nil
+	}
+}
+
+// WithTimeout bounds every call, on top of the caller's context.
+// Default: DefaultTimeout (10s).
+func WithTimeout(d time.Duration) Option {
+	return func(c *config) error {
+		if d <= 0 {
+			return &ConfigError{Field: "Timeout", Err: fmt.Errorf("%v, want > 0", d)}
+		}
+		c.timeout = d
+		return nil
+	}
+}
+
+// WithMaxIdentifierLen sets the longest identifier accepted, in bytes;
+// longer ones are refused before any request. Default: DefaultMaxIdentifierLen (255).
+func WithMaxIdentifierLen(n int) Option {
+	return func(c *config) error {
+		if n <= 0 {
+			return &ConfigError{Field: "MaxIdentifierLen", Err: fmt.Errorf("%d, want > 0", n)}
+		}
+		c.maxIDLen = n
+		return nil
+	}
+}
+
+// parseBaseURL checks a base URL and returns it without a trailing slash.
+func parseBaseURL(base string) (*url.URL, error) {
+	u, err := url.Parse(base)
+	if err != nil {
+		// url.Error repeats the URL, which may hold credentials: keep only the reason.
+		var uerr *url.Error
+		if errors.As(err, &uerr) {
+			err = uerr.Err
+		}
+		return nil, fmt.Errorf("not a URL: %w", err)
+	}
+	if u.User != nil {
+		return nil, errors.New("credentials in the URL are not allowed")
+	}
+	switch {
+	case u.Scheme != "http" && u.Scheme != "https":
+		return nil, fmt.Errorf("%q: want an absolute http or https URL", base)
+	case u.Host == "":
+		return nil, fmt.Errorf("%q: no host", base)
+	case u.RawQuery != "" || u.ForceQuery || u.Fragment != "":
+		return nil, fmt.Errorf("%q: no query or fragment allowed", base)
+	}
+	u.Path = strings.TrimRight(u.Path, "/")
+	u.RawPath = strings.TrimRight(u.RawPath, "/")
+	return u, nil
+}
