@@ -24,7 +24,7 @@ type Client struct {
 	hc        *http.Client
 	timeout   time.Duration
 	maxIDLen  int
-	now       func() time.Time                               // for Retry-After dates; tests replace it
+	now       func() time.Time                                 // for Retry-After dates; tests replace it
 	sleep     func(ctx context.Context, d time.Duration) error // batch pauses; tests replace it
 }
 
