@@ -1,0 +1,475 @@
+package identity
+
+import (
+	"crypto/ed25519"
+	"crypto/x509"
+	"encoding/base64"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// testNow is the fixed time of the JWT tests, so none depends on the clock.
+var testNow = time.Unix(1_800_000_000, 0)
+
+func validClaims() jwt.MapClaims {
+	return jwt.MapClaims{
+		"sub": "u1", "email": "ada@example.com", "given_name": "Ada",
+		"exp": testNow.Add(time.Hour).Unix(), "iat": testNow.Add(-time.Minute).Unix(),
+		"nbf": testNow.Add(-time.Minute).Unix(),
+	}
+}
+
+func with(c jwt.MapClaims, kv ...any) jwt.MapClaims {
+	for i := 0; i < len(kv); i += 2 {
+		if kv[i+1] == nil {
+			delete(c, kv[i].(string))
+			continue
+		}
+		c[kv[i].(string)] = kv[i+1]
+	}
+	return c
+}
+
+func sign(t testing.TB, m jwt.SigningMethod, key any, claims jwt.MapClaims, header ...any) string {
+	t.Helper()
+	tok := jwt.NewWithClaims(m, claims)
+	for i := 0; i < len(header); i += 2 {
+		tok.Header[header[i].(string)] = header[i+1]
+	}
+	s, err := tok.SignedString(key)
+	require.NoError(t, err)
+	return s
+}
+
+func newJWT(t testing.TB, src KeySource, opts ...JWTOption) *JWTExtractor {
+	t.Helper()
+	e, err := NewJWT(src, append([]JWTOption{withClock(func() time.Time { return testNow })}, opts...)...)
+	require.NoError(t, err)
+	return e
+}
+
+func bearer(token string) *http.Request {
+	r := httptest.NewRequest(http.MethodGet, "/", nil)
+	r.Header.Set("Authorization", "Bearer "+token)
+	return r
+}
+
+func TestJWTEveryKeyType(t *testing.T) {
+	t.Parallel()
+	k := keys()
+	edPub := k.ed.Public().(ed25519.PublicKey)
+	tests := []struct {
+		name    string
+		src     KeySource
+		method  jwt.SigningMethod
+		signKey any
+	}{
+		{"HS256", HMACKey(k.hmac256), jwt.SigningMethodHS256, k.hmac256},
+		{"HS384", HMACKey(k.hmac384), jwt.SigningMethodHS384, k.hmac384},
+		{"HS512", HMACKey(k.hmac512), jwt.SigningMethodHS512, k.hmac512},
+		{"HS256 with a long secret", HMACKey(k.hmac512), jwt.SigningMethodHS256, k.hmac512},
+		{"RS256", RSAPublicKey(&k.rsa.PublicKey), jwt.SigningMethodRS256, k.rsa},
+		{"RS384", RSAPublicKey(&k.rsa.PublicKey), jwt.SigningMethodRS384, k.rsa},
+		{"RS512", RSAPublicKey(&k.rsa.PublicKey), jwt.SigningMethodRS512, k.rsa},
+		{"PS256", RSAPublicKey(&k.rsa.PublicKey), jwt.SigningMethodPS256, k.rsa},
+		{"PS512", RSAPublicKey(&k.rsa.PublicKey), jwt.SigningMethodPS512, k.rsa},
+		{"ES256", ECDSAPublicKey(&k.p256.PublicKey), jwt.SigningMethodES256, k.p256},
+		{"ES384", ECDSAPublicKey(&k.p384.PublicKey), jwt.SigningMethodES384, k.p384},
+		{"ES512", ECDSAPublicKey(&k.p521.PublicKey), jwt.SigningMethodES512, k.p521},
+		{"EdDSA", Ed25519PublicKey(edPub), jwt.SigningMethodEdDSA, k.ed},
+		{"RS256 from PEM", PublicKeyPEM(pkixPEM(t, &k.rsa.PublicKey)), jwt.SigningMethodRS256, k.rsa},
+		{"ES256 from a certificate", PublicKeyPEM(certPEM(t, k.p256)), jwt.SigningMethodES256, k.p256},
+		{"EdDSA from PEM", PublicKeyPEM(pkixPEM(t, edPub)), jwt.SigningMethodEdDSA, k.ed},
+		{"custom source", customKeys{algs: []string{"HS256"}, key: k.hmac256}, jwt.SigningMethodHS256, k.hmac256},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			e := newJWT(t, tt.src)
+			id, ok, err := e.Extract(bearer(sign(t, tt.method, tt.signKey, validClaims())))
+			require.NoError(t, err)
+			require.True(t, ok)
+			assert.Equal(t, Identity{Identifier: "u1", Profile: Profile{Email: "ada@example.com", FirstName: "Ada"}}, id)
+		})
+	}
+}
+
+// TestJWTAttacks: every token an attacker or a bug could send yields no
+// identity, an error that says why without repeating the token, and no panic.
+func TestJWTAttacks(t *testing.T) {
+	t.Parallel()
+	k := keys()
+	rsaPEM := pkixPEM(t, &k.rsa.PublicKey)
+	hsE := newJWT(t, HMACKey(k.hmac256))
+	rsE := newJWT(t, RSAPublicKey(&k.rsa.PublicKey))
+	esE := newJWT(t, ECDSAPublicKey(&k.p256.PublicKey))
+	strictE := newJWT(t, HMACKey(k.hmac256), WithIssuer("https://idp.example.com/"), WithAudience("app", "admin"))
+
+	noneToken := sign(t, jwt.SigningMethodNone, jwt.UnsafeAllowNoneSignatureType, validClaims())
+	valid := sign(t, jwt.SigningMethodHS256, k.hmac256, validClaims())
+	parts := strings.Split(valid, ".")
+	b64 := base64.RawURLEncoding.EncodeToString
+	big := sign(t, jwt.SigningMethodHS256, k.hmac256, with(validClaims(), "pad", strings.Repeat("x", 64<<10)))
+	tampered := parts[0] + "." + b64([]byte(`{"sub":"admin","exp":1900000000}`)) + "." + parts[2]
+
+	tests := []struct {
+		name    string
+		e       *JWTExtractor
+		token   string
+		wantErr []error
+	}{
+		{"alg none", hsE, noneToken, []error{ErrInvalidToken, jwt.ErrTokenSignatureInvalid}},
+		{"alg none on RSA", rsE, noneToken, []error{ErrInvalidToken}},
+		{"alg NONE spelled otherwise", hsE, b64([]byte(`{"alg":"NONE","typ":"JWT"}`)) + "." + parts[1] + ".", []error{ErrInvalidToken, jwt.ErrTokenUnverifiable}},
+		{"no alg", hsE, b64([]byte(`{"typ":"JWT"}`)) + "." + parts[1] + "." + parts[2], []error{ErrInvalidToken, jwt.ErrTokenUnverifiable}},
+		{"wrong HMAC key", hsE, sign(t, jwt.SigningMethodHS256, []byte("another-secret-another-secret-xx"), validClaims()), []error{ErrInvalidToken, jwt.ErrSignatureInvalid}},
+		{"wrong RSA key", rsE, sign(t, jwt.SigningMethodRS256, k.rsa2, validClaims()), []error{ErrInvalidToken, jwt.ErrTokenSignatureInvalid}},
+		{"wrong EC key", esE, sign(t, jwt.SigningMethodES256, k.p256b, validClaims()), []error{ErrInvalidToken, jwt.ErrTokenSignatureInvalid}},
+		{"EC key of another curve", esE, sign(t, jwt.SigningMethodES384, k.p384, validClaims()), []error{ErrInvalidToken}},
+		{"HS256 signed with the RSA public key's PEM", rsE, sign(t, jwt.SigningMethodHS256, rsaPEM, validClaims()), []error{ErrInvalidToken, jwt.ErrTokenSignatureInvalid}},
+		{"HS256 signed with the RSA public key's DER", rsE, sign(t, jwt.SigningMethodHS256, x509.MarshalPKCS1PublicKey(&k.rsa.PublicKey), validClaims()), []error{ErrInvalidToken}},
+		{"RS256 on an HMAC extractor", hsE, sign(t, jwt.SigningMethodRS256, k.rsa, validClaims()), []error{ErrInvalidToken, jwt.ErrTokenSignatureInvalid}},
+		{"HS384 with a 32-byte secret", hsE, sign(t, jwt.SigningMethodHS384, k.hmac256, validClaims()), []error{ErrInvalidToken}},
+		{"tampered claims", hsE, tampered, []error{ErrInvalidToken, jwt.ErrTokenSignatureInvalid}},
+		{"signature stripped", hsE, parts[0] + "." + parts[1] + ".", []error{ErrInvalidToken}},
+		{"expired", hsE, sign(t, jwt.SigningMethodHS256, k.hmac256, with(validClaims(), "exp", testNow.Add(-time.Minute).Unix())), []error{ErrInvalidToken, jwt.ErrTokenExpired}},
+		{"no exp", hsE, sign(t, jwt.SigningMethodHS256, k.hmac256, with(validClaims(), "exp", nil)), []error{ErrInvalidToken, jwt.ErrTokenRequiredClaimMissing}},
+		{"exp not a number", hsE, sign(t, jwt.SigningMethodHS256, k.hmac256, with(validClaims(), "exp", "tomorrow")), []error{ErrInvalidToken, jwt.ErrInvalidType}},
+		{"not yet valid", hsE, sign(t, jwt.SigningMethodHS256, k.hmac256, with(validClaims(), "nbf", testNow.Add(time.Minute).Unix())), []error{ErrInvalidToken, jwt.ErrTokenNotValidYet}},
+		{"issued in the future", hsE, sign(t, jwt.SigningMethodHS256, k.hmac256, with(validClaims(), "iat", testNow.Add(time.Minute).Unix())), []error{ErrInvalidToken, jwt.ErrTokenUsedBeforeIssued}},
+		{"wrong issuer", strictE, sign(t, jwt.SigningMethodHS256, k.hmac256, with(validClaims(), "iss", "https://evil.example.com/", "aud", "app")), []error{ErrInvalidToken, jwt.ErrTokenInvalidIssuer}},
+		{"no issuer", strictE, sign(t, jwt.SigningMethodHS256, k.hmac256, with(validClaims(), "aud", "app")), []error{ErrInvalidToken, jwt.ErrTokenRequiredClaimMissing}},
+		{"wrong audience", strictE, sign(t, jwt.SigningMethodHS256, k.hmac256, with(validClaims(), "iss", "https://idp.example.com/", "aud", []string{"other"})), []error{ErrInvalidToken, jwt.ErrTokenInvalidAudience}},
+		{"no audience", strictE, sign(t, jwt.SigningMethodHS256, k.hmac256, with(validClaims(), "iss", "https://idp.example.com/")), []error{ErrInvalidToken, jwt.ErrTokenRequiredClaimMissing}},
+		{"numeric sub", hsE, sign(t, jwt.SigningMethodHS256, k.hmac256, with(validClaims(), "sub", 42)), []error{ErrInvalidIdentifier}},
+		{"object sub", hsE, sign(t, jwt.SigningMethodHS256, k.hmac256, with(validClaims(), "sub", map[string]any{"id": "admin"})), []error{ErrInvalidIdentifier}},
+		{"list sub", hsE, sign(t, jwt.SigningMethodHS256, k.hmac256, with(validClaims(), "sub", []string{"a", "b"})), []error{ErrInvalidIdentifier}},
+		{"empty sub", hsE, sign(t, jwt.SigningMethodHS256, k.hmac256, with(validClaims(), "sub", "")), []error{ErrInvalidIdentifier}},
+		{"no sub", hsE, sign(t, jwt.SigningMethodHS256, k.hmac256, with(validClaims(), "sub", nil)), []error{ErrNoIdentifier}},
+		{"NUL in sub", hsE, sign(t, jwt.SigningMethodHS256, k.hmac256, with(validClaims(), "sub", "admin\x00")), []error{ErrInvalidIdentifier}},
+		{"newline in sub", hsE, sign(t, jwt.SigningMethodHS256, k.hmac256, with(validClaims(), "sub", "u1\r\nX-Admin: 1")), []error{ErrInvalidIdentifier}},
+		{"escape in sub", hsE, sign(t, jwt.SigningMethodHS256, k.hmac256, with(validClaims(), "sub", "\x1b[31mred")), []error{ErrInvalidIdentifier}},
+		{"sub of 256 bytes", hsE, sign(t, jwt.SigningMethodHS256, k.hmac256, with(validClaims(), "sub", strings.Repeat("a", 256))), []error{ErrInvalidIdentifier}},
+		{"64 KiB token", hsE, big, []error{ErrInvalidToken}},
+		{"many dots", hsE, strings.Repeat("a.", 4000), []error{ErrInvalidToken}},
+		{"only dots", hsE, strings.Repeat(".", 8192), []error{ErrInvalidToken}},
+		{"two segments", hsE, parts[0] + "." + parts[1], []error{ErrInvalidToken}},
+		{"four segments", hsE, valid + ".x", []error{ErrInvalidToken}},
+		{"bad base64 header", hsE, "!!!." + parts[1] + "." + parts[2], []error{ErrInvalidToken, jwt.ErrTokenMalformed}},
+		{"header not JSON", hsE, b64([]byte("not json")) + "." + parts[1] + "." + parts[2], []error{ErrInvalidToken, jwt.ErrTokenMalformed}},
+		{"claims not an object", hsE, parts[0] + "." + b64([]byte(`["sub"]`)) + "." + parts[2], []error{ErrInvalidToken, jwt.ErrTokenMalformed}},
+		{"padded base64", hsE, parts[0] + "==." + parts[1] + "." + parts[2], []error{ErrInvalidToken}},
+		{"whitespace inside", hsE, parts[0] + ". " + parts[1] + "." + parts[2], []error{ErrInvalidToken}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			id, ok, err := tt.e.Extract(bearer(tt.token))
+			assert.False(t, ok)
+			assert.Zero(t, id)
+			require.Error(t, err)
+			for _, want := range tt.wantErr {
+				assert.ErrorIs(t, err, want)
+			}
+			for _, part := range strings.Split(tt.token, ".") {
+				if len(part) > 8 {
+					assert.NotContains(t, err.Error(), part, "the error must not repeat the token")
+				}
+			}
+			assert.Less(t, len(err.Error()), 300, "errors stay short: %s", err)
+		})
+	}
+}
+
+func TestJWTLeeway(t *testing.T) {
+	t.Parallel()
+	k := keys()
+	tests := []struct {
+		name   string
+		leeway []JWTOption
+		claim  string
+		offset time.Duration
+		ok     bool
+	}{
+		{"expired within default leeway", nil, "exp", -20 * time.Second, true},
+		{"expired past default leeway", nil, "exp", -40 * time.Second, false},
+		{"nbf within default leeway", nil, "nbf", 20 * time.Second, true},
+		{"nbf past default leeway", nil, "nbf", 40 * time.Second, false},
+		{"iat within default leeway", nil, "iat", 20 * time.Second, true},
+		{"no leeway", []JWTOption{WithLeeway(0)}, "exp", -time.Second, false},
+		{"larger leeway", []JWTOption{WithLeeway(2 * time.Minute)}, "exp", -time.Minute, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			e := newJWT(t, HMACKey(k.hmac256), tt.leeway...)
+			_, err := e.Verify(sign(t, jwt.SigningMethodHS256, k.hmac256, with(validClaims(), tt.claim, testNow.Add(tt.offset).Unix())))
+			if tt.ok {
+				assert.NoError(t, err)
+			} else {
+				assert.ErrorIs(t, err, ErrInvalidToken)
+			}
+		})
+	}
+}
+
+func TestJWTIssuerAndAudience(t *testing.T) {
+	t.Parallel()
+	k := keys()
+	e := newJWT(t, HMACKey(k.hmac256), WithIssuer("https://idp.example.com/"), WithAudience("app", "admin"))
+	for _, aud := range []any{"app", "admin", []string{"other", "admin"}} {
+		_, err := e.Verify(sign(t, jwt.SigningMethodHS256, k.hmac256, with(validClaims(), "iss", "https://idp.example.com/", "aud", aud)))
+		assert.NoError(t, err, "aud %v", aud)
+	}
+}
+
+func TestJWTAlgorithmsNarrowed(t *testing.T) {
+	t.Parallel()
+	k := keys()
+	e := newJWT(t, RSAPublicKey(&k.rsa.PublicKey), WithAlgorithms("PS256"))
+	_, err := e.Verify(sign(t, jwt.SigningMethodPS256, k.rsa, validClaims()))
+	require.NoError(t, err)
+	_, err = e.Verify(sign(t, jwt.SigningMethodRS256, k.rsa, validClaims()))
+	assert.ErrorIs(t, err, jwt.ErrTokenSignatureInvalid)
+}
+
+func TestJWTMaxTokenSize(t *testing.T) {
+	t.Parallel()
+	k := keys()
+	token := sign(t, jwt.SigningMethodHS256, k.hmac256, with(validClaims(), "pad", strings.Repeat("x", 10<<10)))
+	_, err := newJWT(t, HMACKey(k.hmac256)).Verify(token)
+	require.ErrorIs(t, err, ErrInvalidToken)
+	assert.Contains(t, err.Error(), "limit 8192")
+	_, err = newJWT(t, HMACKey(k.hmac256), WithMaxTokenSize(16<<10)).Verify(token)
+	assert.NoError(t, err)
+}
+
+func TestJWTConfigErrors(t *testing.T) {
+	t.Parallel()
+	k := keys()
+	tests := []struct {
+		name  string
+		src   KeySource
+		opt   JWTOption
+		field string
+	}{
+		{"empty issuer", HMACKey(k.hmac256), WithIssuer(""), "Issuer"},
+		{"no audience", HMACKey(k.hmac256), WithAudience(), "Audience"},
+		{"empty audience", HMACKey(k.hmac256), WithAudience("app", ""), "Audience"},
+		{"negative leeway", HMACKey(k.hmac256), WithLeeway(-time.Second), "Leeway"},
+		{"huge leeway", HMACKey(k.hmac256), WithLeeway(time.Hour), "Leeway"},
+		{"zero token size", HMACKey(k.hmac256), WithMaxTokenSize(0), "MaxTokenSize"},
+		{"no algorithms", HMACKey(k.hmac256), WithAlgorithms(), "Algorithms"},
+		{"none algorithm", HMACKey(k.hmac256), WithAlgorithms("none"), "Algorithms"},
+		{"algorithm the key cannot do", HMACKey(k.hmac256), WithAlgorithms("HS512"), "Algorithms"},
+		{"RSA algorithm for an HMAC key", HMACKey(k.hmac256), WithAlgorithms("RS256"), "Algorithms"},
+		{"HMAC algorithm for an RSA key", RSAPublicKey(&k.rsa.PublicKey), WithAlgorithms("HS256"), "Algorithms"},
+		{"mixed algorithms", RSAPublicKey(&k.rsa.PublicKey), WithAlgorithms("RS256", "HS256"), "Algorithms"},
+		{"no token source", HMACKey(k.hmac256), WithTokenSource(), "TokenSource"},
+		{"nil token source", HMACKey(k.hmac256), WithTokenSource(nil), "TokenSource"},
+		{"nil claims mapper", HMACKey(k.hmac256), WithClaimsMapper(nil), "ClaimsMapper"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			e, err := NewJWT(tt.src, tt.opt)
+			assert.Nil(t, e)
+			var cfgErr *ConfigError
+			require.ErrorAs(t, err, &cfgErr)
+			assert.Equal(t, tt.field, cfgErr.Field)
+		})
+	}
+}
+
+func TestJWTTokenSources(t *testing.T) {
+	t.Parallel()
+	k := keys()
+	token := sign(t, jwt.SigningMethodHS256, k.hmac256, validClaims())
+	req := func(header ...string) *http.Request {
+		r := httptest.NewRequest(http.MethodGet, "/", nil)
+		for i := 0; i < len(header); i += 2 {
+			r.Header.Add(header[i], header[i+1])
+		}
+		return r
+	}
+	cookieAndBearer := WithTokenSource(FromCookie("session_token"), FromBearer())
+	tests := []struct {
+		name string
+		opts []JWTOption
+		r    *http.Request
+		ok   bool
+	}{
+		{"bearer", nil, req("Authorization", "Bearer "+token), true},
+		{"bearer lower case", nil, req("Authorization", "bearer "+token), true},
+		{"bearer upper case, extra spaces", nil, req("Authorization", "BEARER   "+token+"  "), true},
+		{"no header", nil, req(), false},
+		{"basic auth is no token", nil, req("Authorization", "Basic dXNlcjpwYXNz"), false},
+		{"bearer without token", nil, req("Authorization", "Bearer "), false},
+		{"bearer with no space", nil, req("Authorization", "Bearer"+token), false},
+		{"token without scheme", nil, req("Authorization", token), false},
+		{"cookie", []JWTOption{WithTokenSource(FromCookie("session_token"))}, req("Cookie", "a=1; session_token="+token+"; b=2"), true},
+		{"quoted cookie", []JWTOption{WithTokenSource(FromCookie("session_token"))}, req("Cookie", `session_token="`+token+`"`), true},
+		{"cookie in a second header", []JWTOption{WithTokenSource(FromCookie("session_token"))}, req("Cookie", "a=1", "Cookie", "session_token="+token), true},
+		{"cookie with a longer name", []JWTOption{WithTokenSource(FromCookie("session_token"))}, req("Cookie", "session_token2="+token), false},
+		{"cookie with an empty name", []JWTOption{WithTokenSource(FromCookie(""))}, req("Cookie", "="+token), false},
+		{"cookie source ignores bearer", []JWTOption{WithTokenSource(FromCookie("session_token"))}, req("Authorization", "Bearer "+token), false},
+		{"custom header", []JWTOption{WithTokenSource(FromHeader("x-auth-token"))}, req("X-Auth-Token", " "+token), true},
+		{"custom function", []JWTOption{WithTokenSource(func(r *http.Request) string { return r.URL.Query().Get("t") })}, httptest.NewRequest(http.MethodGet, "/?t="+token, nil), true},
+		{"first source wins", []JWTOption{cookieAndBearer}, req("Cookie", "session_token="+token, "Authorization", "Bearer garbage"), true},
+		{"falls back to the next source", []JWTOption{cookieAndBearer}, req("Authorization", "Bearer "+token), true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			id, ok, err := newJWT(t, HMACKey(k.hmac256), tt.opts...).Extract(tt.r)
+			require.NoError(t, err, "a missing token is not an error")
+			assert.Equal(t, tt.ok, ok)
+			if tt.ok {
+				assert.Equal(t, "u1", id.Identifier)
+			}
+		})
+	}
+}
+
+func TestJWTWithClaimsMapper(t *testing.T) {
+	t.Parallel()
+	k := keys()
+	var dropped []error
+	m := mustMapper(t, WithIdentifierClaim("email"), WithAttributeClaim("plan", "app_metadata", "plan"),
+		WithOnDropped(func(err error) { dropped = append(dropped, err) }))
+	e := newJWT(t, HMACKey(k.hmac256), WithClaimsMapper(m))
+	id, err := e.Verify(sign(t, jwt.SigningMethodHS256, k.hmac256, with(validClaims(),
+		"app_metadata", map[string]any{"plan": "pro"}, "phone_number", "12")))
+	require.NoError(t, err)
+	assert.Equal(t, Identity{Identifier: "ada@example.com", Profile: Profile{
+		Email: "ada@example.com", FirstName: "Ada", Custom: map[string]any{"plan": "pro"},
+	}}, id)
+	require.Len(t, dropped, 1)
+	assert.ErrorIs(t, dropped[0], ErrInvalidAttribute)
+}
+
+func TestJWTKeySourceMisbehaving(t *testing.T) {
+	t.Parallel()
+	k := keys()
+	lookupFailed := errors.New("lookup failed")
+	token := sign(t, jwt.SigningMethodHS256, k.hmac256, validClaims())
+	tests := []struct {
+		name    string
+		src     customKeys
+		wantErr error
+	}{
+		// A source that claims HMAC but hands out an RSA key (or the reverse)
+		// is caught by the key check, whatever golang-jwt would do with it.
+		{"public key for an HMAC token", customKeys{algs: []string{"HS256"}, key: &k.rsa.PublicKey}, ErrUnknownKey},
+		{"empty secret", customKeys{algs: []string{"HS256"}, key: []byte{}}, ErrUnknownKey},
+		{"empty key set", customKeys{algs: []string{"HS256"}, key: jwt.VerificationKeySet{}}, ErrUnknownKey},
+		{"key set of misfits", customKeys{algs: []string{"HS256"}, key: jwt.VerificationKeySet{Keys: []jwt.VerificationKey{&k.rsa.PublicKey}}}, ErrUnknownKey},
+		{"lookup error", customKeys{algs: []string{"HS256"}, err: lookupFailed}, lookupFailed},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := newJWT(t, tt.src).Verify(token)
+			assert.ErrorIs(t, err, ErrInvalidToken)
+			assert.ErrorIs(t, err, tt.wantErr)
+		})
+	}
+	t.Run("key set with one fitting key", func(t *testing.T) {
+		t.Parallel()
+		src := customKeys{algs: []string{"HS256"}, key: jwt.VerificationKeySet{Keys: []jwt.VerificationKey{&k.rsa.PublicKey, k.hmac256}}}
+		_, err := newJWT(t, src).Verify(token)
+		assert.NoError(t, err)
+	})
+}
+
+func TestJWTVerifyEmpty(t *testing.T) {
+	t.Parallel()
+	_, err := newJWT(t, HMACKey(keys().hmac256)).Verify("")
+	assert.ErrorIs(t, err, ErrInvalidToken)
+}
+
+func TestJWTConcurrentUse(t *testing.T) {
+	t.Parallel()
+	k := keys()
+	e := newJWT(t, HMACKey(k.hmac256))
+	good := sign(t, jwt.SigningMethodHS256, k.hmac256, validClaims())
+	bad := sign(t, jwt.SigningMethodHS256, k.hmac256, with(validClaims(), "exp", testNow.Add(-time.Hour).Unix()))
+	done := make(chan struct{})
+	for i := range 8 {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			for range 200 {
+				tok := good
+				if i%2 == 1 {
+					tok = bad
+				}
+				_, err := e.Verify(tok)
+				if (err == nil) != (i%2 == 0) {
+					t.Errorf("goroutine %d: unexpected result %v", i, err)
+					return
+				}
+			}
+		}()
+	}
+	for range 8 {
+		<-done
+	}
+}
+
+func FuzzJWTExtract(f *testing.F) {
+	k := keys()
+	good := sign(f, jwt.SigningMethodHS256, k.hmac256, validClaims())
+	parts := strings.Split(good, ".")
+	for _, s := range []string{
+		good, "", ".", "..", "...", "a.b.c", parts[0] + "." + parts[1] + ".",
+		sign(f, jwt.SigningMethodNone, jwt.UnsafeAllowNoneSignatureType, validClaims()),
+		sign(f, jwt.SigningMethodHS256, k.hmac256, with(validClaims(), "sub", 42)),
+		sign(f, jwt.SigningMethodHS256, k.hmac256, with(validClaims(), "sub", "a\x00")),
+		sign(f, jwt.SigningMethodHS256, k.hmac256, with(validClaims(), "exp", "x", "nbf", []int{1})),
+		sign(f, jwt.SigningMethodRS256, k.rsa, validClaims()),
+		"eyJhbGciOiJIUzI1NiJ9.e30.", strings.Repeat("a.", 100),
+	} {
+		f.Add(s)
+	}
+	e := newJWT(f, HMACKey(k.hmac256))
+	eRSA := newJWT(f, RSAPublicKey(&k.rsa.PublicKey))
+	f.Fuzz(func(t *testing.T, token string) {
+		for _, ex := range []*JWTExtractor{e, eRSA} {
+			id, ok, err := ex.Extract(bearer(strings.ReplaceAll(token, "\n", "")))
+			if err != nil || !ok {
+				if ok || id.Identifier != "" {
+					t.Fatalf("identity alongside an error: %v", err)
+				}
+				continue
+			}
+			// Only a token our key signed can get here.
+			checkSendable(t, id)
+		}
+	})
+}
+
+// TestJWTRefusesBeforeDecoding: oversized and misshapen tokens never reach
+// golang-jwt (whose errors would then name a decoding step).
+func TestJWTRefusesBeforeDecoding(t *testing.T) {
+	t.Parallel()
+	e := newJWT(t, HMACKey(keys().hmac256))
+	for token, reason := range map[string]string{
+		strings.Repeat("a", 64<<10):  "65536 bytes, limit 8192",
+		strings.Repeat("a.", 4000):   "want three dot-separated segments",
+		strings.Repeat(".", 8193):    "8193 bytes, limit 8192",
+		"header.claims":              "want three dot-separated segments",
+		"header.claims.sig.and.more": "want three dot-separated segments",
+	} {
+		_, err := e.Verify(token)
+		require.ErrorIs(t, err, ErrInvalidToken)
+		assert.Equal(t, "identity: invalid token: "+reason, err.Error())
+	}
+}
