@@ -1,0 +1,44 @@
+// Package ginjwt finds the signed-in user in the claims appleboy/gin-jwt
+// verified, so autoidentify can sync them to Engagespot without verifying
+// the token a second time.
+//
+// # Use
+//
+// Mount autoidentify after the gin-jwt middleware, so the verified claims
+// are in the Gin context:
+//
+//	authMW, _ := jwt.New(&jwt.GinJWTMiddleware{Key: key, IdentityKey: "id", ...})
+//	ext, err := ginjwt.New(ginjwt.WithClaimsOptions(identity.WithIdentifierClaim("id")))
+//	r.Use(authMW.MiddlewareFunc(), autoidentifyGinMiddleware)
+//
+// The identifier comes from the claim gin-jwt keeps the identity under,
+// DefaultIdentifierClaim ("identity", gin-jwt's default IdentityKey): name
+// yours with identity.WithIdentifierClaim if you changed IdentityKey. It may
+// be a string or an integer (JSON numbers decode as float64; only whole
+// numbers are ids). The profile comes from the OpenID Connect claims email,
+// phone_number, given_name, family_name, name and picture, which the app's
+// PayloadFunc may add.
+//
+// # Gin
+//
+// The claims live in the *gin.Context, not in the request: ExtractGin reads
+// them from there. Extract, for identity.Extractor, finds the *gin.Context
+// under gin.ContextKey in the request's context (where a Gin adapter of the
+// middleware puts it) and finds no user without it.
+//
+// # Trust
+//
+// gin-jwt sets the claims ("JWT_PAYLOAD") only once it has checked the
+// token's signature and expiry; a rejected token leaves none, even with
+// DisabledAbort. So: no claims (middleware not mounted, no token, a token
+// gin-jwt refused) means no user, (Identity{}, false, nil). Verified claims
+// without an identity, or with one that is not a valid identifier, are an
+// error wrapping identity.ErrNoIdentifier or identity.ErrInvalidIdentifier,
+// and never yield an identity.
+//
+// # Cost
+//
+// Reading the claims allocates nothing beyond gin's c.Get with a string
+// identifier; an integer id is formatted, which allocates for ids of 100 and
+// more.
+package ginjwt
