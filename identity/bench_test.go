@@ -1,0 +1,141 @@
+package identity
+
+import (
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// jwtCase is one algorithm measured both ways: through NewJWT's extractor
+// (token from the header, verify, map) and through golang-jwt's own
+// ParseWithClaims with the same parser options and key, which is the floor.
+type jwtCase struct {
+	name     string
+	ours     *JWTExtractor
+	baseline func(token string) error
+	req      *http.Request
+	token    string
+}
+
+func jwtCases(tb testing.TB) []jwtCase {
+	tb.Helper()
+	k := keys()
+	claims := jwt.MapClaims{
+		"sub": "auth0|5f7c8ec7c33c6c004bbafe82", "email": "ada@example.com", "given_name": "Ada",
+		"family_name": "Lovelace", "name": "Ada Lovelace", "picture": "https://example.com/ada.png",
+		"iss": "https://idp.example.com/", "aud": "app",
+		"exp": time.Now().Add(24 * time.Hour).Unix(), "iat": time.Now().Unix(),
+	}
+	var cases []jwtCase
+	for _, c := range []struct {
+		name     string
+		src      KeySource
+		method   jwt.SigningMethod
+		sign     any
+		verify   any
+		validAlg []string
+	}{
+		{"HS256", HMACKey(k.hmac256), jwt.SigningMethodHS256, k.hmac256, k.hmac256, []string{"HS256"}},
+		{"RS256", RSAPublicKey(&k.rsa.PublicKey), jwt.SigningMethodRS256, k.rsa, &k.rsa.PublicKey, rsaAlgorithms},
+		{"ES256", ECDSAPublicKey(&k.p256.PublicKey), jwt.SigningMethodES256, k.p256, &k.p256.PublicKey, []string{"ES256"}},
+	} {
+		ours, err := NewJWT(c.src, WithIssuer("https://idp.example.com/"), WithAudience("app"))
+		require.NoError(tb, err)
+		parser := jwt.NewParser(jwt.WithValidMethods(c.validAlg), jwt.WithExpirationRequired(), jwt.WithIssuedAt(),
+			jwt.WithLeeway(DefaultLeeway), jwt.WithIssuer("https://idp.example.com/"), jwt.WithAudience("app"))
+		key := c.verify
+		keyfunc := func(*jwt.Token) (any, error) { return key, nil }
+		token := sign(tb, c.method, c.sign, claims)
+		cases = append(cases, jwtCase{
+			name: c.name, ours: ours, req: bearer(token), token: token,
+			baseline: func(token string) error {
+				_, err := parser.ParseWithClaims(token, jwt.MapClaims{}, keyfunc)
+				return err
+			},
+		})
+	}
+	return cases
+}
+
+// BenchmarkJWT compares verification through the extractor with golang-jwt's
+// ParseWithClaims alone. Run with -count to compare:
+//
+//	go test -run '^$' -bench BenchmarkJWT -benchtime 2s -count 5 ./identity
+func BenchmarkJWT(b *testing.B) {
+	cases := jwtCases(b)
+	b.Run("ours", func(b *testing.B) {
+		for _, c := range cases {
+			b.Run(c.name, func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					if _, ok, err := c.ours.Extract(c.req); !ok || err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	})
+	b.Run("golang-jwt", func(b *testing.B) {
+		for _, c := range cases {
+			b.Run(c.name, func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					if err := c.baseline(c.token); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	})
+}
+
+// TestJWTAllocatesNoMoreThanGolangJWT: taking the token from the request,
+// checking its key and mapping its claims adds no allocation to
+// ParseWithClaims. Allocation counts are exact, unlike timings.
+func TestJWTAllocatesNoMoreThanGolangJWT(t *testing.T) {
+	for _, c := range jwtCases(t) {
+		ours := testing.AllocsPerRun(50, func() {
+			if _, ok, err := c.ours.Extract(c.req); !ok || err != nil {
+				t.Fatal(err)
+			}
+		})
+		floor := testing.AllocsPerRun(50, func() {
+			if err := c.baseline(c.token); err != nil {
+				t.Fatal(err)
+			}
+		})
+		assert.Equal(t, floor, ours, c.name)
+	}
+}
+
+func BenchmarkTokenSources(b *testing.B) {
+	r, _ := http.NewRequest(http.MethodGet, "/", nil)
+	r.Header.Set("Authorization", "Bearer abc.def.ghi")
+	r.Header.Set("Cookie", "a=1; theme=dark; session_token=abc.def.ghi; z=2")
+	for _, c := range []struct {
+		name string
+		src  TokenSource
+	}{{"bearer", FromBearer()}, {"cookie", FromCookie("session_token")}, {"header", FromHeader("Authorization")}} {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if c.src(r) == "" {
+					b.Fatal("no token")
+				}
+			}
+		})
+	}
+}
+
+func TestTokenSourcesAllocateNothing(t *testing.T) {
+	r, _ := http.NewRequest(http.MethodGet, "/", nil)
+	r.Header.Set("Authorization", "Bearer abc.def.ghi")
+	r.Header.Set("Cookie", "a=1; session_token=abc.def.ghi")
+	for _, src := range []TokenSource{FromBearer(), FromCookie("session_token"), FromHeader("authorization")} {
+		assert.Zero(t, testing.AllocsPerRun(100, func() { _ = src(r) }))
+	}
+}
