@@ -70,16 +70,13 @@ func (c *Client) UpsertEach(ctx context.Context, users iter.Seq[identity.Identit
 	}
 	index := 0
 	for id := range users {
+		select {
+		case slots <- struct{}{}:
+		case <-stop:
+		case <-ctx.Done():
+		}
 		if err := ctx.Err(); err != nil {
 			stopWith(err)
-		}
-		if !stopped(stop) {
-			select {
-			case slots <- struct{}{}:
-			case <-stop:
-			case <-ctx.Done():
-				stopWith(ctx.Err())
-			}
 		}
 		if stopped(stop) {
 			break
