@@ -85,7 +85,7 @@ func WithIdentifierClaim(path ...string) ClaimsOption {
 // firstName, lastName, name, avatar, or any other name for a custom
 // attribute) from the claim at path, as in WithIdentifierClaim. With no path
 // the attribute is not mapped at all. Known attributes must be strings, or
-// they are dropped; custom ones are sent as they are.
+// they are dropped; custom ones are sent as they are, not copied.
 // Default: the OpenID Connect standard claims email, phone_number,
 // given_name, family_name, name and picture; no custom attributes.
 func WithAttributeClaim(attribute string, path ...string) ClaimsOption {

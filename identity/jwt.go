@@ -3,6 +3,7 @@ package identity
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"slices"
 	"strings"
@@ -98,6 +99,17 @@ func NewJWT(keys KeySource, opts ...JWTOption) (*JWTExtractor, error) {
 	e.keyfunc = e.key // bound once, so no request allocates it
 	return e, nil
 }
+
+// String describes e without its keys.
+func (e *JWTExtractor) String() string {
+	return fmt.Sprintf("identity.JWTExtractor(%v)", e.keys.Algorithms())
+}
+
+// GoString keeps keys out of %#v.
+func (e *JWTExtractor) GoString() string { return e.String() }
+
+// LogValue keeps keys out of slog.
+func (e *JWTExtractor) LogValue() slog.Value { return slog.StringValue(e.String()) }
 
 // checkAlgorithms refuses unknown algorithms, "none", and a mix of HMAC with
 // public-key algorithms (the door to HS/RS confusion).

@@ -9,6 +9,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -63,6 +64,9 @@ func (k *staticKey) String() string { return fmt.Sprintf("identity.KeySource(%v)
 
 // GoString keeps secrets out of %#v.
 func (k *staticKey) GoString() string { return k.String() }
+
+// LogValue keeps secrets out of slog.
+func (k *staticKey) LogValue() slog.Value { return slog.StringValue(k.String()) }
 
 // HMACKey verifies tokens signed with secret: HS256, and HS384 and HS512 when
 // the secret is long enough for them. A secret shorter than MinHMACKeySize

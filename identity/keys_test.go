@@ -10,7 +10,9 @@ import (
 	"crypto/x509/pkix"
 	"encoding/pem"
 	"fmt"
+	"log/slog"
 	"math/big"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -209,3 +211,15 @@ type customKeys struct {
 
 func (c customKeys) Algorithms() []string                    { return c.algs }
 func (c customKeys) VerificationKey(*jwt.Token) (any, error) { return c.key, c.err }
+
+func TestExtractorNeverPrintsSecret(t *testing.T) {
+	t.Parallel()
+	secret := []byte("super-secret-value-0123456789abcdef")
+	e := newJWT(t, HMACKey(secret))
+	var buf strings.Builder
+	slog.New(slog.NewTextHandler(&buf, nil)).Info("config", "extractor", e, "keys", HMACKey(secret))
+	for _, s := range []string{fmt.Sprint(e), fmt.Sprintf("%+v", e), fmt.Sprintf("%#v", e), buf.String()} {
+		assert.NotContains(t, s, "super-secret")
+		assert.Contains(t, s, "HS256")
+	}
+}
