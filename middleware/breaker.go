@@ -1,0 +1,169 @@
+package middleware
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+)
+
+// breaker pauses API calls when the API is clearly down (many transient
+// failures in a row) or rejects the credentials, rather than hammering it:
+// workers wait at the breaker, keeping their jobs, until a cool-down has
+// passed; then one call, the probe, tests the API. Success resumes every
+// worker; failure pauses again. A pause and a resumption are logged once.
+type breaker struct {
+	threshold int
+	cooldown  time.Duration
+	limit     time.Duration // caps a Retry-After that lengthens a pause
+	afterFunc func(time.Duration, func()) func() bool
+	log       *slog.Logger
+
+	mu        sync.Mutex
+	failures  int  // transient failures in a row
+	paused    bool // calls wait
+	probeDue  bool // the cool-down has passed: one call may probe
+	probing   bool // the probe is under way
+	wake      chan struct{}
+	stopTimer func() bool
+	pauses    int // identifies the current pause to its timer
+}
+
+// result is what one pass through the breaker came to.
+type result int
+
+const (
+	noCall    result = iota // the job needed no call after all (the Store answered)
+	reachable               // the API answered: success, or a refusal of this one user
+	transient               // worth retrying: the API may be down
+	rejectedCredentials
+)
+
+func classify(err error) result {
+	switch {
+	case err == nil:
+		return reachable
+	case unauthorized(err):
+		return rejectedCredentials
+	case retryable(err):
+		return transient
+	}
+	return reachable
+}
+
+func newBreaker(threshold int, cooldown, limit time.Duration, afterFunc func(time.Duration, func()) func() bool, log *slog.Logger) *breaker {
+	return &breaker{threshold: threshold, cooldown: cooldown, limit: limit, afterFunc: afterFunc, log: log, wake: make(chan struct{})}
+}
+
+// wait returns when a call may go: at once unless paused; when paused, after
+// the cool-down, to one caller at a time (probe is then true). It returns
+// ctx's error if ctx ends first.
+func (b *breaker) wait(ctx context.Context) (probe bool, err error) {
+	for {
+		b.mu.Lock()
+		switch {
+		case !b.paused:
+			b.mu.Unlock()
+			return false, nil
+		case b.probeDue && !b.probing:
+			b.probing = true
+			b.mu.Unlock()
+			return true, nil
+		}
+		wake := b.wake
+		b.mu.Unlock()
+		select {
+		case <-wake:
+		case <-ctx.Done():
+			return false, ctx.Err()
+		}
+	}
+}
+
+// done records what a pass through the breaker came to; every wait that
+// returned without error is followed by exactly one done.
+func (b *breaker) done(probe bool, r result, err error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if probe {
+		b.probing = false
+	}
+	switch r {
+	case noCall:
+		if probe {
+			b.broadcast() // let another call probe
+		}
+	case reachable:
+		b.failures = 0
+		if b.paused {
+			b.paused = false
+			b.stop()
+			b.broadcast()
+			b.log.Info("middleware: API calls resumed")
+		}
+	case transient:
+		b.failures++
+		if b.paused && probe {
+			b.pause(retryAfter(err))
+		} else if !b.paused && b.failures >= b.threshold {
+			b.pause(retryAfter(err))
+			b.log.Warn("middleware: API calls paused: failing repeatedly",
+				"failures", b.failures, "cooldown", b.cooldownFor(retryAfter(err)), "err", err)
+		}
+	case rejectedCredentials:
+		if b.paused && probe {
+			b.pause(0)
+		} else if !b.paused {
+			b.pause(0)
+			b.log.Error("middleware: API calls paused: credentials rejected",
+				"cooldown", b.cooldown, "err", err)
+		}
+	}
+}
+
+func (b *breaker) cooldownFor(asked time.Duration) time.Duration {
+	return max(b.cooldown, min(asked, b.limit))
+}
+
+// pause starts (or restarts) a cool-down; b.mu is held.
+func (b *breaker) pause(asked time.Duration) {
+	b.paused, b.probeDue = true, false
+	b.stop()
+	b.pauses++
+	pause := b.pauses
+	b.stopTimer = b.afterFunc(b.cooldownFor(asked), func() {
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		if b.paused && b.pauses == pause { // not a stale timer that fired as it was stopped
+			b.probeDue = true
+			b.broadcast()
+		}
+	})
+}
+
+// broadcast wakes every waiter; b.mu is held.
+func (b *breaker) broadcast() {
+	close(b.wake)
+	b.wake = make(chan struct{})
+}
+
+// stop cancels a pending cool-down; b.mu is held.
+func (b *breaker) stop() {
+	if b.stopTimer != nil {
+		b.stopTimer()
+		b.stopTimer = nil
+	}
+}
+
+func (b *breaker) isPaused() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.paused
+}
+
+// close cancels a pending cool-down so that no timer outlives the engine.
+func (b *breaker) close() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.stop()
+}

@@ -1,0 +1,597 @@
+package middleware
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"maps"
+	"runtime/debug"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/autoidentify/autoidentify/identity"
+)
+
+// When the Store says another instance is syncing a user, the job asks again
+// every busyPoll, at most maxBusyPolls times; then it syncs the user itself,
+// since a second upsert is harmless and a lost user is not.
+const (
+	busyPoll     = 500 * time.Millisecond
+	maxBusyPolls = 120
+)
+
+// engine syncs users in the background. A request that misses the cache
+// starts a job, or joins the one already under way for its user (single
+// flight); a fixed pool of workers runs the jobs; a job that must wait
+// before its next attempt waits on a timer, not on a worker. Every job ends
+// in exactly one Outcome.
+//
+// The queue channel never blocks a sender: it holds queueSize jobs, each
+// pending job is in it at most once, and there are at most queueSize
+// pending jobs.
+type engine struct {
+	dir            Directory
+	store          Store
+	cache          *cache
+	breaker        *breaker
+	log            *slog.Logger
+	clock          *clock
+	queueSize      int
+	attemptTimeout time.Duration
+	maxAttempts    int
+	retryBase      time.Duration
+	retryMax       time.Duration
+	onOutcome      []func(context.Context, Outcome)
+	onAttempt      []func(context.Context, Attempt)
+	jobContext     func(req, job context.Context) context.Context
+	afterFunc      func(time.Duration, func()) func() bool
+	randN          func(int64) int64
+
+	queue  chan *job
+	ctx    context.Context // every job's context derives from it
+	cancel context.CancelFunc
+	stop   chan struct{} // closed by Close: workers and the clock return
+	closed chan struct{} // closed when the first Close returns
+	wg     sync.WaitGroup
+
+	misses, queued, synced, dropped, failed, retries atomic.Uint64
+	inFlight                                         atomic.Int64
+	storeDown                                        atomic.Bool
+
+	mu       sync.Mutex
+	pending  map[string]*job // by identifier: the jobs not yet ended
+	closing  bool
+	dropping bool // the queue is full: logged once, until it accepts again
+}
+
+// job is the sync of one user.
+type job struct {
+	ctx      context.Context
+	start    time.Time
+	done     chan struct{} // closed once the outcome is reported
+	attempts atomic.Int32
+
+	// Owned by the worker running the job.
+	failures int // attempts failed in a row: the retry budget
+	polls    int // times the Store said another instance was syncing
+
+	// Guarded by engine.mu.
+	id        identity.Identity // with the newest profile asked for
+	fp        uint64            // id.Profile.Fingerprint()
+	ended     bool
+	err       error       // the outcome's; read it once done is closed
+	stopTimer func() bool // cancels a pending retry
+}
+
+func newEngine(dir Directory, c *config) *engine {
+	log := c.logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	e := &engine{
+		dir:            dir,
+		store:          c.store,
+		log:            log,
+		clock:          c.clock,
+		queueSize:      c.queueSize,
+		attemptTimeout: c.attemptTimeout,
+		maxAttempts:    c.maxAttempts,
+		retryBase:      c.retryBase,
+		retryMax:       c.retryMax,
+		onOutcome:      c.onOutcome,
+		onAttempt:      c.onAttempt,
+		jobContext:     c.jobContext,
+		afterFunc:      c.afterFunc,
+		randN:          c.randN,
+		queue:          make(chan *job, c.queueSize),
+		stop:           make(chan struct{}),
+		closed:         make(chan struct{}),
+		pending:        make(map[string]*job),
+	}
+	e.ctx, e.cancel = context.WithCancel(context.Background())
+	if e.clock == nil {
+		e.clock = new(clock)
+		e.wg.Go(func() { e.clock.run(e.stop) })
+	}
+	e.cache = newCache(c.cacheSize, c.ttl, e.clock, e.randN)
+	e.breaker = newBreaker(c.pauseAfter, c.pauseFor, c.retryMax, c.afterFunc, log)
+	for range c.workers {
+		e.wg.Go(e.work)
+	}
+	return e
+}
+
+// observe is the request path: a user synced with this profile costs a
+// fingerprint, two hashes and a read lock, and allocates nothing.
+func (e *engine) observe(ctx context.Context, id identity.Identity) {
+	fp := id.Profile.Fingerprint()
+	k := e.cache.key(id.Identifier, fp)
+	if e.cache.hit(k) {
+		return
+	}
+	e.miss(ctx, id, fp, k)
+}
+
+func (e *engine) miss(ctx context.Context, id identity.Identity, fp uint64, k key) {
+	e.misses.Add(1)
+	if err := identity.ValidateIdentifier(id.Identifier, 0); err != nil {
+		// The extractor should have refused it; never send it.
+		e.failed.Add(1)
+		e.log.Debug("middleware: not syncing an invalid identifier", "err", err)
+		e.emit(e.ctx, Outcome{Kind: Failed, Identifier: id.Identifier, Err: err, Reason: Classify(err)})
+		return
+	}
+	_, _ = e.submit(ctx, id, fp, k, false) // a drop is counted and reported; the request goes on
+}
+
+// ensure syncs id now, joining the job under way for them if there is one.
+func (e *engine) ensure(ctx context.Context, id identity.Identity) error {
+	if err := identity.ValidateIdentifier(id.Identifier, 0); err != nil {
+		return fmt.Errorf("middleware: ensure: %w", err)
+	}
+	fp := id.Profile.Fingerprint()
+	k := e.cache.key(id.Identifier, fp)
+	if e.cache.hit(k) {
+		return nil
+	}
+	e.misses.Add(1)
+	j, err := e.submit(ctx, id, fp, k, true)
+	if err != nil || j == nil {
+		return err
+	}
+	select {
+	case <-j.done:
+		return j.err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// submit returns the job syncing id, starting one if none is under way; nil
+// if there is nothing to do: id is synced with this profile, or was refused
+// with it (unless explicit, as for Ensure, which asks again). A job that
+// cannot start is reported Dropped, with ErrQueueFull or ErrClosed.
+func (e *engine) submit(req context.Context, id identity.Identity, fp uint64, k key, explicit bool) (*job, error) {
+	ctx := e.ctx
+	if e.jobContext != nil {
+		ctx = e.jobContext(req, ctx)
+	}
+	e.mu.Lock()
+	if j := e.pending[id.Identifier]; j != nil {
+		if j.fp != fp {
+			j.id, j.fp = own(id), fp // the job syncs this profile once done with the one under way
+		}
+		e.mu.Unlock()
+		return j, nil
+	}
+	// Checked again under the lock: a worker marks a user synced and ends
+	// their job under it, so a job cannot end between this and the check above.
+	switch e.cache.lookup(k) {
+	case synced:
+		e.mu.Unlock()
+		return nil, nil
+	case rejected:
+		if !explicit {
+			e.mu.Unlock()
+			return nil, nil
+		}
+	}
+	var err error
+	j := &job{ctx: ctx, start: time.Now(), done: make(chan struct{}), id: own(id), fp: fp}
+	switch {
+	case e.closing:
+		err = ErrClosed
+	case len(e.pending) >= e.queueSize:
+		err = ErrQueueFull
+	default:
+		select {
+		case e.queue <- j:
+		default:
+			err = ErrQueueFull // unreachable: see engine
+		}
+	}
+	if err != nil {
+		startDropping := err == ErrQueueFull && !e.dropping
+		e.dropping = e.dropping || startDropping
+		e.mu.Unlock()
+		if startDropping {
+			e.log.Warn("middleware: sync queue full: new users are dropped and tried again on their next request",
+				"queue_size", e.queueSize)
+		}
+		j.ended, j.err = true, err
+		e.report(j, Outcome{Kind: Dropped, Identifier: id.Identifier, Err: err, Reason: Classify(err)})
+		return nil, err
+	}
+	e.pending[id.Identifier] = j
+	stopDropping := e.dropping
+	e.dropping = false
+	e.mu.Unlock()
+	e.queued.Add(1)
+	if stopDropping {
+		e.log.Info("middleware: sync queue accepting again", "dropped_total", e.dropped.Load())
+	}
+	return j, nil
+}
+
+// own copies what of id the caller might still change: the custom attribute
+// map. Strings are immutable.
+func own(id identity.Identity) identity.Identity {
+	id.Profile.Custom = maps.Clone(id.Profile.Custom)
+	return id
+}
+
+func (e *engine) work() {
+	for {
+		select {
+		case j := <-e.queue:
+			e.run(j)
+		case <-e.stop:
+			return
+		}
+	}
+}
+
+// run takes j as far as it can go now: to its outcome, or to a timer before
+// its next attempt. A panic ends the job, never the worker.
+func (e *engine) run(j *job) {
+	defer func() {
+		if p := recover(); p != nil {
+			e.log.Error("middleware: panic in a sync", "panic", p, "stack", string(debug.Stack()))
+			e.end(j, Failed, fmt.Errorf("%w: %v", ErrPanic, p), absent)
+		}
+	}()
+	for e.step(j) {
+	}
+}
+
+// step makes one attempt at j. It reports whether to make another at once:
+// a newer profile arrived while this one was being sent.
+func (e *engine) step(j *job) (again bool) {
+	probe, err := e.breaker.wait(e.ctx)
+	if err != nil {
+		return false // Close gave up waiting: it ends the job
+	}
+	var (
+		r       = noCall
+		callErr error
+	)
+	defer func() { e.breaker.done(probe, r, callErr) }()
+
+	e.mu.Lock()
+	id, fp, ended := j.id, j.fp, j.ended
+	e.mu.Unlock()
+	if ended {
+		return false
+	}
+
+	lease := false
+	if e.store != nil {
+		claim, err := e.claim(j, id.Identifier, fp)
+		switch {
+		case err != nil: // the Store is down: go on alone
+		case claim == ClaimSynced:
+			return e.succeed(j, fp)
+		case claim == ClaimBusy && j.polls < maxBusyPolls:
+			j.polls++
+			e.retryLater(j, busyPoll)
+			return false
+		case claim == ClaimAcquired:
+			lease = true
+		}
+	}
+
+	callErr = e.attempt(j, id, probe)
+	if e.ctx.Err() != nil {
+		return false // Close gave up: this failure says nothing about the API
+	}
+	r = classify(callErr)
+	if lease {
+		e.settleLease(j, id.Identifier, fp, callErr)
+	}
+	if callErr == nil {
+		return e.succeed(j, fp)
+	}
+	return e.fail(j, fp, callErr)
+}
+
+// attempt makes one API call.
+func (e *engine) attempt(j *job, id identity.Identity, probe bool) (err error) {
+	n := int(j.attempts.Add(1))
+	ctx, cancel := context.WithTimeout(j.ctx, e.attemptTimeout)
+	defer cancel()
+	e.inFlight.Add(1)
+	start := time.Now()
+	func() {
+		defer func() {
+			if p := recover(); p != nil {
+				e.log.Error("middleware: panic in Directory.Upsert", "panic", p, "stack", string(debug.Stack()))
+				err = fmt.Errorf("%w in Directory.Upsert: %v", ErrPanic, p)
+			}
+		}()
+		err = e.dir.Upsert(ctx, id)
+	}()
+	elapsed := time.Since(start)
+	e.inFlight.Add(-1)
+	if n > 1 {
+		e.retries.Add(1)
+	}
+	for _, h := range e.onAttempt {
+		h(j.ctx, Attempt{Identifier: id.Identifier, Number: n, Start: start, Duration: elapsed, Err: err, Probe: probe})
+	}
+	return err
+}
+
+// succeed marks the user synced with fp and ends the job, unless a newer
+// profile arrived meanwhile: then it asks for another attempt at once.
+func (e *engine) succeed(j *job, fp uint64) (again bool) {
+	e.mu.Lock()
+	if !j.ended && j.fp != fp {
+		e.mu.Unlock()
+		j.failures, j.polls = 0, 0
+		return true
+	}
+	o, ok := e.endLocked(j, Synced, nil, synced)
+	e.mu.Unlock()
+	if ok {
+		e.report(j, o)
+	}
+	return false
+}
+
+// fail decides what follows a failed attempt: a retry after a backoff, or
+// the end of the job.
+func (e *engine) fail(j *job, fp uint64, err error) (again bool) {
+	j.failures++
+	if !retryable(err) && !unauthorized(err) {
+		// Refused: this profile is not sent again until it changes or the
+		// TTL passes, but a newer one may fare better.
+		e.mu.Lock()
+		if !j.ended && j.fp != fp {
+			e.mu.Unlock()
+			j.failures, j.polls = 0, 0
+			return true
+		}
+		o, ok := e.endLocked(j, Failed, fmt.Errorf("middleware: sync refused: %w", err), rejected)
+		e.mu.Unlock()
+		if ok {
+			e.report(j, o)
+		}
+		return false
+	}
+	if j.failures >= e.maxAttempts {
+		// An outage delays a sync, it never loses it: the user is not
+		// marked, so their next request starts a new job.
+		e.end(j, Failed, fmt.Errorf("middleware: sync gave up after %d attempts: %w", j.failures, err), absent)
+		return false
+	}
+	e.retryLater(j, backoff(j.failures, e.retryBase, e.retryMax, retryAfter(err), e.randN))
+	return false
+}
+
+// retryLater puts j back in the queue after d, without holding a worker.
+func (e *engine) retryLater(j *job, d time.Duration) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if !j.ended {
+		j.stopTimer = e.afterFunc(d, func() { e.requeue(j) })
+	}
+}
+
+func (e *engine) requeue(j *job) {
+	e.mu.Lock()
+	j.stopTimer = nil
+	if j.ended {
+		e.mu.Unlock()
+		return
+	}
+	select {
+	case e.queue <- j:
+		e.mu.Unlock()
+		return
+	default: // unreachable: see engine
+	}
+	o, ok := e.endLocked(j, Dropped, ErrQueueFull, absent)
+	e.mu.Unlock()
+	if ok {
+		e.report(j, o)
+	}
+}
+
+func (e *engine) claim(j *job, identifier string, fp uint64) (Claim, error) {
+	ctx, cancel := context.WithTimeout(j.ctx, e.attemptTimeout)
+	defer cancel()
+	c, err := e.store.Claim(ctx, identifier, fp)
+	e.storeHealth(err)
+	return c, err
+}
+
+// settleLease records the sync in the Store, or drops the lease after a
+// failure so that another attempt need not wait for it to expire.
+func (e *engine) settleLease(j *job, identifier string, fp uint64, callErr error) {
+	ctx, cancel := context.WithTimeout(j.ctx, e.attemptTimeout)
+	defer cancel()
+	var err error
+	if callErr == nil {
+		err = e.store.Done(ctx, identifier, fp)
+	} else {
+		err = e.store.Release(ctx, identifier)
+	}
+	e.storeHealth(err)
+}
+
+// storeHealth logs the Store going down and coming back, once each.
+func (e *engine) storeHealth(err error) {
+	if err != nil {
+		if e.storeDown.CompareAndSwap(false, true) {
+			e.log.Warn("middleware: store unavailable: syncing without it", "err", err)
+		}
+	} else if e.storeDown.CompareAndSwap(true, false) {
+		e.log.Info("middleware: store available again")
+	}
+}
+
+// end settles j as kind, remembering the user as st (synced, rejected) or
+// not at all (absent), and reports the outcome.
+func (e *engine) end(j *job, kind OutcomeKind, err error, st state) {
+	e.mu.Lock()
+	o, ok := e.endLocked(j, kind, err, st)
+	e.mu.Unlock()
+	if ok {
+		e.report(j, o)
+	}
+}
+
+// endLocked settles j, once: ok is false if it had ended already. The cache
+// is updated and the job leaves pending in one step under e.mu, so a request
+// finds either the job or the cache entry, never neither.
+func (e *engine) endLocked(j *job, kind OutcomeKind, err error, st state) (o Outcome, ok bool) {
+	if j.ended {
+		return Outcome{}, false
+	}
+	j.ended, j.err = true, err
+	if j.stopTimer != nil {
+		j.stopTimer()
+		j.stopTimer = nil
+	}
+	if st != absent {
+		e.cache.add(e.cache.key(j.id.Identifier, j.fp), st)
+	}
+	delete(e.pending, j.id.Identifier)
+	return Outcome{
+		Kind:       kind,
+		Identifier: j.id.Identifier,
+		Attempts:   int(j.attempts.Load()),
+		Duration:   time.Since(j.start),
+		Err:        err,
+		Reason:     Classify(err),
+	}, true
+}
+
+// report counts an ended job, logs a failure, calls the hooks, and then
+// releases whoever waits for the job (Ensure, Flush, Close).
+func (e *engine) report(j *job, o Outcome) {
+	defer close(j.done)
+	switch o.Kind {
+	case Synced:
+		e.synced.Add(1)
+	case Dropped:
+		e.dropped.Add(1)
+	case Failed:
+		e.failed.Add(1)
+		e.log.Warn("middleware: sync failed", "user", o.Identifier, "attempts", o.Attempts,
+			"reason", string(o.Reason), "err", o.Err)
+	}
+	e.emit(j.ctx, o)
+}
+
+func (e *engine) emit(ctx context.Context, o Outcome) {
+	for _, h := range e.onOutcome {
+		h(ctx, o)
+	}
+}
+
+// flush waits until every job pending now has ended.
+func (e *engine) flush(ctx context.Context) error {
+	e.mu.Lock()
+	dones := make([]chan struct{}, 0, len(e.pending))
+	for _, j := range e.pending {
+		dones = append(dones, j.done)
+	}
+	e.mu.Unlock()
+	for _, done := range dones {
+		select {
+		case <-done:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
+}
+
+// close stops intake, waits for the pending jobs to end, and stops the
+// workers. If ctx ends first, it cancels what is under way, reports every
+// unfinished job Dropped with ErrClosed, and returns ctx's error without
+// waiting for a Directory call that ignores its context.
+func (e *engine) close(ctx context.Context) error {
+	e.mu.Lock()
+	if e.closing {
+		e.mu.Unlock()
+		select {
+		case <-e.closed:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	e.closing = true
+	e.mu.Unlock()
+
+	err := e.flush(ctx)
+	e.cancel()
+	close(e.stop)
+	e.breaker.close()
+
+	e.mu.Lock()
+	type ended struct {
+		j *job
+		o Outcome
+	}
+	left := make([]ended, 0, len(e.pending))
+	for _, j := range e.pending {
+		if o, ok := e.endLocked(j, Dropped, ErrClosed, absent); ok {
+			left = append(left, ended{j, o})
+		}
+	}
+	e.mu.Unlock()
+	for _, l := range left {
+		e.report(l.j, l.o)
+	}
+	if len(left) > 0 {
+		e.log.Warn("middleware: closed before every sync ended", "dropped", len(left), "err", err)
+	}
+	if err == nil {
+		e.wg.Wait()
+	}
+	close(e.closed)
+	return err
+}
+
+func (e *engine) stats() Stats {
+	e.mu.Lock()
+	pending := len(e.pending)
+	e.mu.Unlock()
+	return Stats{
+		Hits:     e.cache.hits(),
+		Misses:   e.misses.Load(),
+		Queued:   e.queued.Load(),
+		Synced:   e.synced.Load(),
+		Dropped:  e.dropped.Load(),
+		Failed:   e.failed.Load(),
+		Retries:  e.retries.Load(),
+		InFlight: int(e.inFlight.Load()),
+		QueueLen: len(e.queue),
+		Pending:  pending,
+		Paused:   e.breaker.isPaused(),
+	}
+}

@@ -1,0 +1,84 @@
+package middleware
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/autoidentify/autoidentify/identity"
+)
+
+// Middleware makes sure the signed-in users of an app exist in a Directory
+// (Engagespot). Its handlers find the user of each request, and sync the
+// ones not synced yet in the background. It is safe for concurrent use; call
+// Close when done with it.
+type Middleware struct {
+	e      *engine
+	route  *Route // the default, from the route options given to New
+	signer TokenSigner
+	secure bool
+	log    *slog.Logger
+}
+
+// New returns a Middleware syncing users to dir, and starts its workers.
+// A bad option fails with a *ConfigError.
+func New(dir Directory, opts ...Option) (*Middleware, error) {
+	if dir == nil {
+		return nil, &ConfigError{Field: "Directory", Err: errors.New("nil")}
+	}
+	c := defaultConfig()
+	for _, opt := range opts {
+		if opt == nil {
+			return nil, &ConfigError{Field: "Option", Err: errors.New("nil")}
+		}
+		if err := opt.apply(&c); err != nil {
+			return nil, err
+		}
+	}
+	if c.secure && c.signer == nil {
+		return nil, &ConfigError{Field: "SecureMode", Err: errors.New("needs WithTokenSigner: the front-end needs user tokens")}
+	}
+	m := &Middleware{e: newEngine(dir, &c), signer: c.signer, secure: c.secure, log: c.logger}
+	if m.log == nil {
+		m.log = m.e.log
+	}
+	m.route = newRoute(m, c.route)
+	return m, nil
+}
+
+// Handler returns next wrapped in the default route (see With).
+func (m *Middleware) Handler(next http.Handler) http.Handler { return m.route.Handler(next) }
+
+// With returns a route that handles requests differently, sharing the
+// Middleware's cache, queue and workers: another extractor
+// (WithExtractor), identification without sync (WithSync), or a 401 for
+// requests without a user (WithRequired). Unset options keep the default
+// route's values.
+func (m *Middleware) With(opts ...RouteOption) *Route { return m.route.With(opts...) }
+
+// TokenHandler is the default route's TokenHandler.
+func (m *Middleware) TokenHandler() http.Handler { return m.route.TokenHandler() }
+
+// Ensure syncs id now, for code about to notify a user who must exist
+// first. It returns nil at once if id is synced with this profile; else it
+// joins the sync under way for the user, or starts one, and waits for it,
+// or for ctx. It works in secure mode too. The error is the sync's (see
+// Outcome), ErrQueueFull, ErrClosed, or ctx's.
+func (m *Middleware) Ensure(ctx context.Context, id identity.Identity) error {
+	return m.e.ensure(ctx, id)
+}
+
+// Flush waits until every sync started before the call has ended, or until
+// ctx ends.
+func (m *Middleware) Flush(ctx context.Context) error { return m.e.flush(ctx) }
+
+// Close stops starting syncs, waits for those under way to end, and stops
+// the workers. Requests are still served afterwards, without syncs. If ctx
+// ends first, Close cancels what is under way, reports each unfinished sync
+// Dropped with ErrClosed, and returns ctx's error. Calling it again waits for
+// the first call and returns nil.
+func (m *Middleware) Close(ctx context.Context) error { return m.e.close(ctx) }
+
+// Stats returns the counters since New.
+func (m *Middleware) Stats() Stats { return m.e.stats() }

@@ -1,0 +1,300 @@
+package middleware
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"time"
+
+	"github.com/autoidentify/autoidentify/identity"
+)
+
+// Defaults, each overridden by the option named after it.
+const (
+	// DefaultCacheSize is how many synced users the cache remembers. Each
+	// costs about 120 bytes, whatever the identifier's length.
+	DefaultCacheSize = 100_000
+	// DefaultTTL is how long a synced user is remembered before the next
+	// request syncs them again, in case their Engagespot profile was changed
+	// or deleted elsewhere.
+	DefaultTTL = 24 * time.Hour
+	// DefaultQueueSize is how many users may wait for a sync at once.
+	DefaultQueueSize = 10_000
+	// DefaultWorkers is how many API calls may be in flight at once.
+	DefaultWorkers = 4
+	// DefaultAttemptTimeout bounds one API call.
+	DefaultAttemptTimeout = 10 * time.Second
+	// DefaultMaxAttempts is a job's retry budget: API calls per sync.
+	DefaultMaxAttempts = 5
+	// DefaultRetryBase is the ceiling of the first backoff; it doubles on
+	// each retry.
+	DefaultRetryBase = 500 * time.Millisecond
+	// DefaultRetryMax caps every wait between attempts, including one a
+	// Retry-After header asks for.
+	DefaultRetryMax = time.Minute
+	// DefaultPauseAfter is how many transient failures in a row pause all
+	// API calls.
+	DefaultPauseAfter = 5
+	// DefaultPauseFor is how long a pause lasts before one call probes
+	// whether the API is back.
+	DefaultPauseFor = 30 * time.Second
+)
+
+// ConfigError is returned by New given a bad option. Field names the option
+// without its With prefix.
+type ConfigError struct {
+	Field string
+	Err   error
+}
+
+func (e *ConfigError) Error() string { return "middleware: bad " + e.Field + ": " + e.Err.Error() }
+
+// Unwrap returns the reason.
+func (e *ConfigError) Unwrap() error { return e.Err }
+
+// An Option configures New. Every RouteOption is an Option too: given to New,
+// it sets the default for all routes.
+type Option interface {
+	apply(*config) error
+}
+
+// A RouteOption configures how requests are handled: for every route when
+// given to New, for one route or group when given to With.
+type RouteOption interface {
+	Option
+	applyRoute(*route)
+}
+
+// Two kinds of options share one variadic list: an interface lets New take
+// both while With accepts route options only, checked by the compiler.
+type optionFunc func(*config) error
+
+func (f optionFunc) apply(c *config) error { return f(c) }
+
+type routeOptionFunc func(*route)
+
+func (f routeOptionFunc) apply(c *config) error { f(&c.route); return nil }
+func (f routeOptionFunc) applyRoute(r *route)   { f(r) }
+
+type config struct {
+	route          route
+	logger         *slog.Logger
+	cacheSize      int
+	ttl            time.Duration
+	queueSize      int
+	workers        int
+	attemptTimeout time.Duration
+	maxAttempts    int
+	retryBase      time.Duration
+	retryMax       time.Duration
+	pauseAfter     int
+	pauseFor       time.Duration
+	secure         bool
+	signer         TokenSigner
+	store          Store
+	onOutcome      []func(context.Context, Outcome)
+	onAttempt      []func(context.Context, Attempt)
+	jobContext     func(req, job context.Context) context.Context
+
+	// Seams for tests, so retries and TTLs never wait for real.
+	clock     *clock                                             // nil: a real coarse clock
+	afterFunc func(d time.Duration, f func()) (stop func() bool) // time.AfterFunc
+	randN     func(n int64) int64                                // rand.Int64N
+}
+
+func defaultConfig() config {
+	return config{
+		route:          route{sync: true},
+		cacheSize:      DefaultCacheSize,
+		ttl:            DefaultTTL,
+		queueSize:      DefaultQueueSize,
+		workers:        DefaultWorkers,
+		attemptTimeout: DefaultAttemptTimeout,
+		maxAttempts:    DefaultMaxAttempts,
+		retryBase:      DefaultRetryBase,
+		retryMax:       DefaultRetryMax,
+		pauseAfter:     DefaultPauseAfter,
+		pauseFor:       DefaultPauseFor,
+		afterFunc:      func(d time.Duration, f func()) func() bool { return time.AfterFunc(d, f).Stop },
+		randN:          rand.Int64N,
+	}
+}
+
+func positive[T int | time.Duration](field string, v T) error {
+	if v <= 0 {
+		return &ConfigError{Field: field, Err: fmt.Errorf("%v: must be positive", v)}
+	}
+	return nil
+}
+
+// WithExtractor sets how requests name their user. A nil extractor restores
+// the default. Default: identity.InContext, for a user an earlier
+// middleware put in the request context.
+func WithExtractor(ex identity.Extractor) RouteOption {
+	return routeOptionFunc(func(r *route) { r.extractor = ex })
+}
+
+// WithSync(false) makes a route identify its users without syncing them:
+// the identity still reaches the context. Secure mode turns sync off
+// everywhere. Default: true.
+func WithSync(sync bool) RouteOption {
+	return routeOptionFunc(func(r *route) { r.sync = sync })
+}
+
+// WithRequired(true) makes a route answer 401 to requests without a valid
+// identity instead of passing them on. Default: false.
+func WithRequired(required bool) RouteOption {
+	return routeOptionFunc(func(r *route) { r.required = required })
+}
+
+// WithLogger sets where the middleware logs: pauses and resumptions of the
+// API, syncs that failed for good, the queue filling up, panics. Nothing is
+// logged for a request whose user is already synced, and no secret is
+// logged. Default: nil, silent.
+func WithLogger(l *slog.Logger) Option {
+	return optionFunc(func(c *config) error { c.logger = l; return nil })
+}
+
+// WithCacheSize sets how many synced users are remembered; the least
+// recently synced are forgotten first. Default: DefaultCacheSize.
+func WithCacheSize(n int) Option {
+	return optionFunc(func(c *config) error { c.cacheSize = n; return positive("CacheSize", n) })
+}
+
+// WithTTL sets how long a synced user is remembered before being synced
+// again; it is checked to the second. Default: DefaultTTL.
+func WithTTL(d time.Duration) Option {
+	return optionFunc(func(c *config) error { c.ttl = d; return positive("TTL", d) })
+}
+
+// WithQueueSize sets how many users may wait for a sync at once (queued,
+// being synced or waiting to retry). When it is full, new users are dropped,
+// counted, and tried again on their next request. Default: DefaultQueueSize.
+func WithQueueSize(n int) Option {
+	return optionFunc(func(c *config) error { c.queueSize = n; return positive("QueueSize", n) })
+}
+
+// WithWorkers sets how many API calls may be in flight at once, whatever
+// the load. Default: DefaultWorkers.
+func WithWorkers(n int) Option {
+	return optionFunc(func(c *config) error { c.workers = n; return positive("Workers", n) })
+}
+
+// WithAttemptTimeout bounds each API call. Default: DefaultAttemptTimeout.
+func WithAttemptTimeout(d time.Duration) Option {
+	return optionFunc(func(c *config) error { c.attemptTimeout = d; return positive("AttemptTimeout", d) })
+}
+
+// WithMaxAttempts sets how many API calls one sync may make; 1 means no
+// retry. Default: DefaultMaxAttempts.
+func WithMaxAttempts(n int) Option {
+	return optionFunc(func(c *config) error { c.maxAttempts = n; return positive("MaxAttempts", n) })
+}
+
+// WithBackoff sets the waits between attempts: a random duration up to
+// base·2ⁿ (full jitter), never more than max; a Retry-After header raises
+// the wait to what it asks, up to max. Default: DefaultRetryBase,
+// DefaultRetryMax.
+func WithBackoff(base, max time.Duration) Option {
+	return optionFunc(func(c *config) error {
+		c.retryBase, c.retryMax = base, max
+		if err := positive("Backoff", base); err != nil {
+			return err
+		}
+		if max < base {
+			return &ConfigError{Field: "Backoff", Err: fmt.Errorf("max %v is below base %v", max, base)}
+		}
+		return nil
+	})
+}
+
+// WithPause sets when all API calls pause: after this many transient
+// failures in a row (or at once when the API rejects the credentials), for
+// this long, before one call probes whether the API is back. Default:
+// DefaultPauseAfter, DefaultPauseFor.
+func WithPause(after int, cooldown time.Duration) Option {
+	return optionFunc(func(c *config) error {
+		c.pauseAfter, c.pauseFor = after, cooldown
+		if err := positive("Pause", after); err != nil {
+			return err
+		}
+		return positive("Pause", cooldown)
+	})
+}
+
+// WithSecureMode(true) mirrors Engagespot's secure mode: requests are still
+// identified, but no user is created automatically; Ensure creates users
+// explicitly, and TokenHandler gives the front-end its user token, so a
+// TokenSigner is required. Default: false.
+func WithSecureMode(on bool) Option {
+	return optionFunc(func(c *config) error { c.secure = on; return nil })
+}
+
+// WithTokenSigner sets what mints user tokens for TokenHandler
+// (adapters/engagespot's TokenSigner). Default: none.
+func WithTokenSigner(s TokenSigner) Option {
+	return optionFunc(func(c *config) error {
+		if s == nil {
+			return &ConfigError{Field: "TokenSigner", Err: errors.New("nil")}
+		}
+		c.signer = s
+		return nil
+	})
+}
+
+// WithStore shares synced users and sync leases with a fleet of instances
+// (adapters/redis), so a user is synced once per fleet rather than once per
+// instance. When the Store fails, each instance goes on alone. Default: none.
+func WithStore(s Store) Option {
+	return optionFunc(func(c *config) error {
+		if s == nil {
+			return &ConfigError{Field: "Store", Err: errors.New("nil")}
+		}
+		c.store = s
+		return nil
+	})
+}
+
+// WithOutcomeHook adds a function called once per job with its terminal
+// outcome: synced, dropped or failed for good. It runs on the goroutine that
+// settled the job (a worker, or the request that was dropped), outside every
+// lock, and must return quickly. Default: none.
+func WithOutcomeHook(f func(ctx context.Context, o Outcome)) Option {
+	return optionFunc(func(c *config) error {
+		if f == nil {
+			return &ConfigError{Field: "OutcomeHook", Err: errors.New("nil")}
+		}
+		c.onOutcome = append(c.onOutcome, f)
+		return nil
+	})
+}
+
+// WithAttemptHook adds a function called after each API call, on the worker
+// that made it, outside every lock; it must return quickly. Default: none.
+func WithAttemptHook(f func(ctx context.Context, a Attempt)) Option {
+	return optionFunc(func(c *config) error {
+		if f == nil {
+			return &ConfigError{Field: "AttemptHook", Err: errors.New("nil")}
+		}
+		c.onAttempt = append(c.onAttempt, f)
+		return nil
+	})
+}
+
+// WithJobContext lets a job carry something from the request that started
+// it, such as a trace link: f gets the request's context and the job's, and
+// returns the job's context with what it needs added. It must return job or
+// a context derived from it, never req: a job outlives its request. It is
+// called on the miss path only and must return quickly. The result reaches
+// the Directory, the Store and the hooks. Default: none.
+func WithJobContext(f func(req, job context.Context) context.Context) Option {
+	return optionFunc(func(c *config) error {
+		if f == nil {
+			return &ConfigError{Field: "JobContext", Err: errors.New("nil")}
+		}
+		c.jobContext = f
+		return nil
+	})
+}

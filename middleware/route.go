@@ -1,0 +1,100 @@
+package middleware
+
+import (
+	"encoding/json"
+	"net/http"
+
+	"github.com/autoidentify/autoidentify/identity"
+)
+
+// route is what route options set.
+type route struct {
+	extractor identity.Extractor // nil: identity.InContext
+	sync      bool
+	required  bool
+}
+
+// Route is one way of handling requests, made by Middleware.With; every
+// route of a Middleware shares its cache, queue and workers.
+type Route struct {
+	m   *Middleware
+	cfg route
+
+	// Resolved once, so the request path only reads.
+	extractor identity.Extractor
+	inContext bool // the extractor reads the identity from the context: no need to put it there
+	sync      bool
+}
+
+func newRoute(m *Middleware, cfg route) *Route {
+	rt := &Route{m: m, cfg: cfg, extractor: cfg.extractor, sync: cfg.sync && !m.secure}
+	if rt.extractor == nil {
+		rt.extractor, rt.inContext = identity.InContext, true
+	}
+	return rt
+}
+
+// With returns a route like rt but for opts.
+func (rt *Route) With(opts ...RouteOption) *Route {
+	if len(opts) == 0 {
+		return rt
+	}
+	cfg := rt.cfg
+	for _, opt := range opts {
+		opt.applyRoute(&cfg)
+	}
+	return newRoute(rt.m, cfg)
+}
+
+// Handler returns next wrapped in rt: see Identify.
+func (rt *Route) Handler(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r, ok := rt.Identify(w, r); ok {
+			next.ServeHTTP(w, r)
+		}
+	})
+}
+
+// Identify does the route's work on one request, for adapters to other
+// frameworks: it finds the user with the route's extractor, puts them in
+// the request's context (identity.FromContext), and syncs them in the
+// background if they are not synced yet. It returns the request to pass on,
+// and false if it answered the request itself: 401, on a route WithRequired,
+// to a request without a user. It never waits for the Directory.
+//
+// A request whose user is synced already allocates nothing when the
+// identity comes from the context (identity.InContext, the default).
+func (rt *Route) Identify(w http.ResponseWriter, r *http.Request) (*http.Request, bool) {
+	id, ok, err := rt.extractor.Extract(r)
+	if !ok {
+		if err != nil {
+			rt.m.log.Debug("middleware: credential rejected", "err", err)
+			r = r.WithContext(contextWithError(r.Context(), err))
+		}
+		if rt.cfg.required {
+			writeError(w, http.StatusUnauthorized, "unauthorized")
+			return r, false
+		}
+		return r, true
+	}
+	if !rt.inContext {
+		r = r.WithContext(identity.NewContext(r.Context(), id))
+	}
+	if rt.sync {
+		rt.m.e.observe(r.Context(), id)
+	}
+	return r, true
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v) // the client left: nothing to do
+}
+
+func writeError(w http.ResponseWriter, status int, msg string) {
+	writeJSON(w, status, struct {
+		Error string `json:"error"`
+	}{msg})
+}

@@ -1,0 +1,18 @@
+package middleware
+
+// Stats are the middleware's counters since New. Counters only grow; the
+// last four are levels at the time of the call.
+type Stats struct {
+	Hits    uint64 // requests whose user was already synced: nothing to do
+	Misses  uint64 // requests (and Ensure calls) that needed a sync
+	Queued  uint64 // jobs started
+	Synced  uint64 // jobs that ended Synced
+	Dropped uint64 // jobs that ended Dropped, mostly for a full queue
+	Failed  uint64 // jobs that ended Failed
+	Retries uint64 // API calls after a job's first
+
+	InFlight int  // API calls under way
+	QueueLen int  // jobs waiting for a worker
+	Pending  int  // jobs not yet ended: queued, running or waiting to retry
+	Paused   bool // API calls are paused (see WithPause)
+}

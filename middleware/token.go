@@ -1,0 +1,51 @@
+package middleware
+
+import (
+	"net/http"
+
+	"github.com/autoidentify/autoidentify/identity"
+)
+
+// TokenSigner mints the user token Engagespot's in-app library needs in
+// secure mode (adapters/engagespot's TokenSigner).
+type TokenSigner interface {
+	Token(identifier string) (string, error)
+}
+
+// TokenHandler answers {"token": "..."}: the Engagespot user token of the
+// request's user, found by the route's extractor, for the front-end in
+// secure mode. A request without a user gets 401; a token that cannot be
+// signed gets 500, its cause logged, not sent. Answers are never cached. It
+// syncs nobody: mount it behind Handler for that.
+//
+// It panics if New was not given WithTokenSigner: a mistake to catch when the
+// routes are set up, not on a request.
+func (rt *Route) TokenHandler() http.Handler {
+	signer := rt.m.signer
+	if signer == nil {
+		panic("middleware: TokenHandler needs WithTokenSigner")
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, ok, err := rt.extractor.Extract(r)
+		if ok {
+			err = identity.ValidateIdentifier(id.Identifier, 0)
+			ok = err == nil
+		}
+		if !ok {
+			if err != nil {
+				rt.m.log.Debug("middleware: token refused", "err", err)
+			}
+			writeError(w, http.StatusUnauthorized, "unauthorized")
+			return
+		}
+		token, err := signer.Token(id.Identifier)
+		if err != nil {
+			rt.m.log.Error("middleware: signing a user token", "err", err)
+			writeError(w, http.StatusInternalServerError, "internal error")
+			return
+		}
+		writeJSON(w, http.StatusOK, struct {
+			Token string `json:"token"`
+		}{token})
+	})
+}
