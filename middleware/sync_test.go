@@ -79,8 +79,8 @@ func TestChangedProfileSyncsAgain(t *testing.T) {
 		calls       int
 	}{
 		{"ann@example.com", "Ann", 1},
-		{"ann@example.com", "Ann", 1}, // unchanged
-		{"ann@new.example", "Ann", 2}, // new email
+		{"ann@example.com", "Ann", 1},  // unchanged
+		{"ann@new.example", "Ann", 2},  // new email
 		{"ann@new.example", "Anna", 3}, // new name
 		{"ann@new.example", "Anna", 3},
 	}
