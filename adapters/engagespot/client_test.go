@@ -21,7 +21,11 @@ import (
 	"github.com/autoidentify/autoidentify/middleware"
 )
 
-var _ middleware.Directory = (*engagespot.Client)(nil)
+// What the middleware needs from this package.
+var (
+	_ middleware.Directory   = (*engagespot.Client)(nil)
+	_ middleware.TokenSigner = (*engagespot.TokenSigner)(nil)
+)
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 

@@ -30,11 +30,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		Header: r.Header.Clone(),
 		Body:   body,
 	}
-	if seg, ok := strings.CutPrefix(rec.Path, usersPath+"/"); ok && seg != "" && !strings.Contains(seg, "/") {
-		if id, err := url.PathUnescape(seg); err == nil {
-			rec.Identifier, rec.HasIdentifier = id, true
-		}
-	}
+	rec.Identifier, rec.HasIdentifier = identifierOf(&rec)
 
 	s.mu.Lock()
 	idx, gen := len(s.requests), s.gen
@@ -54,6 +50,24 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.requests[idx].Status = status
 	}
 	s.notifyLocked()
+}
+
+// identifierOf returns the user a request is about: the {identifier} path
+// segment, or the "identifier" of a POST /v3/users body.
+func identifierOf(rec *Request) (string, bool) {
+	if seg, ok := strings.CutPrefix(rec.Path, usersPath+"/"); ok && seg != "" && !strings.Contains(seg, "/") {
+		id, err := url.PathUnescape(seg)
+		return id, err == nil
+	}
+	if rec.Path == usersPath && rec.Method == http.MethodPost {
+		var in struct {
+			Identifier *string `json:"identifier"`
+		}
+		if json.Unmarshal(rec.Body, &in) == nil && in.Identifier != nil {
+			return *in.Identifier, true
+		}
+	}
+	return "", false
 }
 
 // delay waits out the latency; false if the request should be dropped.

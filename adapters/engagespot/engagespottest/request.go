@@ -11,9 +11,10 @@ type Request struct {
 	// Path is the escaped path as it went on the wire (r.URL.EscapedPath()),
 	// e.g. /v3/users/a%2Fb.
 	Path string
-	// Identifier is the user's path segment after /v3/users/, unescaped;
-	// HasIdentifier is false when the path names no user (POST /v3/users) or
-	// does not parse as one segment.
+	// Identifier is the user the request is about: the path segment after
+	// /v3/users/, unescaped, or the "identifier" of a POST /v3/users body.
+	// HasIdentifier is false when the request names no user (a path that is
+	// not one segment, a body without one).
 	Identifier    string
 	HasIdentifier bool
 	Header        http.Header

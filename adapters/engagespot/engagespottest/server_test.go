@@ -138,9 +138,18 @@ func TestServerKeepsUsersAndRequests(t *testing.T) {
 	_, ok = srv.User("ann lee")
 	assert.False(t, ok)
 
+	status, _, _ = call(t, srv, http.MethodPost, "/users", `{"identifier":"bo","profile":{"firstName":"Bo"}}`, nil)
+	assert.Equal(t, 200, status)
+	last, _ := srv.LastRequest()
+	assert.Equal(t, "bo", last.Identifier, "a POST names its user in the body")
+	assert.Equal(t, 1, srv.CallsFor("bo"))
+	u, ok = srv.User("bo")
+	require.True(t, ok)
+	assert.Equal(t, "Bo", u.Profile().FirstName)
+
 	srv.ClearRequests()
 	assert.Zero(t, srv.Calls())
-	assert.Empty(t, srv.Users())
+	assert.Equal(t, []string{"bo"}, srv.Identifiers(), "users are kept")
 }
 
 func TestServerAddUser(t *testing.T) {
