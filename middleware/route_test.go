@@ -1,0 +1,203 @@
+package middleware_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/autoidentify/autoidentify/adapters/engagespot"
+	"github.com/autoidentify/autoidentify/identity"
+	"github.com/autoidentify/autoidentify/middleware"
+)
+
+var errBadToken = errors.New("test: bad token")
+
+// fromHeader names the user in X-User; "bad" is a rejected credential.
+var fromHeader = identity.ExtractorFunc(func(r *http.Request) (identity.Identity, bool, error) {
+	switch v := r.Header.Get("X-User"); v {
+	case "":
+		return identity.Identity{}, false, nil
+	case "bad":
+		return identity.Identity{}, false, errBadToken
+	default:
+		return identity.Identity{Identifier: v, Profile: identity.Profile{FirstName: "From header"}}, true, nil
+	}
+})
+
+// whoAndWhy answers "<identifier or -> <extractor error or ->".
+var whoAndWhy = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	who, why := "-", "-"
+	if id, ok := identity.FromContext(r.Context()); ok {
+		who = id.Identifier
+	}
+	if err := middleware.ErrorFromContext(r.Context()); err != nil {
+		why = err.Error()
+	}
+	_, _ = io.WriteString(w, who+" "+why)
+})
+
+func TestRoutes(t *testing.T) {
+	t.Parallel()
+	m, srv := setup(t)
+	mux := http.NewServeMux()
+	mux.Handle("/ctx", m.Handler(whoAndWhy))
+	mux.Handle("/header", m.With(middleware.WithExtractor(fromHeader)).Handler(whoAndWhy))
+	mux.Handle("/identify-only", m.With(middleware.WithExtractor(fromHeader), middleware.WithSync(false)).Handler(whoAndWhy))
+	required := m.With(middleware.WithExtractor(fromHeader), middleware.WithRequired(true))
+	mux.Handle("/required", required.Handler(whoAndWhy))
+	mux.Handle("/required-ctx", required.With(middleware.WithExtractor(nil)).Handler(whoAndWhy)) // back to the default extractor
+	mux.Handle("/plain", whoAndWhy)
+
+	tests := []struct {
+		path, header string
+		inCtx        string // an identity an earlier middleware put in the context
+		code         int
+		body         string
+	}{
+		{path: "/ctx", inCtx: "c1", code: 200, body: "c1 -"},
+		{path: "/ctx", header: "ignored", code: 200, body: "- -"},
+		{path: "/header", header: "h1", code: 200, body: "h1 -"},
+		{path: "/header", code: 200, body: "- -"},
+		{path: "/header", header: "bad", code: 200, body: "- test: bad token"},
+		{path: "/identify-only", header: "n1", code: 200, body: "n1 -"},
+		{path: "/required", header: "r1", code: 200, body: "r1 -"},
+		{path: "/required", code: 401, body: `{"error":"unauthorized"}` + "\n"},
+		{path: "/required", header: "bad", code: 401, body: `{"error":"unauthorized"}` + "\n"},
+		{path: "/required-ctx", inCtx: "c2", code: 200, body: "c2 -"},
+		{path: "/required-ctx", header: "r2", code: 401, body: `{"error":"unauthorized"}` + "\n"},
+		{path: "/plain", header: "p1", inCtx: "p2", code: 200, body: "p2 -"},
+	}
+	for _, tt := range tests {
+		r := httptest.NewRequest(http.MethodGet, tt.path, nil)
+		if tt.header != "" {
+			r.Header.Set("X-User", tt.header)
+		}
+		if tt.inCtx != "" {
+			r = r.WithContext(identity.NewContext(r.Context(), identity.Identity{Identifier: tt.inCtx}))
+		}
+		w := httptest.NewRecorder()
+		mux.ServeHTTP(w, r)
+		assert.Equal(t, tt.code, w.Code, "%s %q", tt.path, tt.header)
+		assert.Equal(t, tt.body, w.Body.String(), "%s %q", tt.path, tt.header)
+	}
+	flush(t, m)
+	assert.ElementsMatch(t, []string{"c1", "h1", "r1", "c2"}, srv.Identifiers(),
+		"synced: users of syncing routes only")
+	u, _ := srv.User("h1")
+	assert.Equal(t, "From header", u.Profile().FirstName, "the route's extractor gives the profile")
+}
+
+// signer mints fake tokens; "broken" cannot be signed.
+type signer struct{}
+
+func (signer) Token(identifier string) (string, error) {
+	if identifier == "broken" {
+		return "", errors.New("signer: key material -----BEGIN PRIVATE KEY----- unusable")
+	}
+	return "token-for-" + identifier, nil
+}
+
+var _ middleware.TokenSigner = (*engagespot.TokenSigner)(nil) // the real one fits the port
+
+func TestSecureMode(t *testing.T) {
+	t.Parallel()
+	var log logs
+	m, srv := setup(t, middleware.WithSecureMode(true), middleware.WithTokenSigner(signer{}),
+		middleware.WithExtractor(fromHeader), log.option())
+	mux := http.NewServeMux()
+	mux.Handle("/", m.Handler(whoAndWhy))
+	mux.Handle("/token", m.TokenHandler())
+	get := func(path, who string) *httptest.ResponseRecorder {
+		r := httptest.NewRequest(http.MethodGet, path, nil)
+		if who != "" {
+			r.Header.Set("X-User", who)
+		}
+		w := httptest.NewRecorder()
+		mux.ServeHTTP(w, r)
+		return w
+	}
+
+	assert.Equal(t, "ann -", get("/", "ann").Body.String(), "identified, in the context")
+	flush(t, m)
+	assert.Zero(t, srv.Calls(), "but created nowhere")
+
+	w := get("/token", "ann")
+	assert.Equal(t, http.StatusOK, w.Code)
+	assert.Equal(t, "application/json", w.Header().Get("Content-Type"))
+	assert.Equal(t, "no-store", w.Header().Get("Cache-Control"))
+	var body struct{ Token string }
+	require.NoError(t, json.Unmarshal(w.Body.Bytes(), &body))
+	assert.Equal(t, "token-for-ann", body.Token)
+
+	for _, who := range []string{"", "bad", " "} {
+		w := get("/token", who)
+		assert.Equal(t, http.StatusUnauthorized, w.Code, "user %q", who)
+		assert.JSONEq(t, `{"error":"unauthorized"}`, w.Body.String())
+	}
+
+	w = get("/token", "broken")
+	assert.Equal(t, http.StatusInternalServerError, w.Code)
+	assert.JSONEq(t, `{"error":"internal error"}`, w.Body.String(), "the cause stays on the server")
+	assert.Equal(t, 1, log.count("signing a user token"))
+
+	require.NoError(t, m.Ensure(context.Background(), user("ann", "ann@example.com")),
+		"explicit creation still works")
+	assert.Equal(t, []string{"ann"}, srv.Identifiers())
+	assert.NotContains(t, log.String(), "token-for-", "no token in the logs")
+}
+
+func TestTokenHandlerNeedsASigner(t *testing.T) {
+	t.Parallel()
+	m, _ := setup(t)
+	assert.PanicsWithValue(t, "middleware: TokenHandler needs WithTokenSigner", func() { m.TokenHandler() })
+}
+
+func TestNewRefusesBadConfig(t *testing.T) {
+	t.Parallel()
+	dir := middleware.Directory(noopDirectory{})
+	tests := []struct {
+		field string
+		dir   middleware.Directory
+		opts  []middleware.Option
+	}{
+		{"Directory", nil, nil},
+		{"Option", dir, []middleware.Option{nil}},
+		{"CacheSize", dir, []middleware.Option{middleware.WithCacheSize(0)}},
+		{"TTL", dir, []middleware.Option{middleware.WithTTL(-1)}},
+		{"QueueSize", dir, []middleware.Option{middleware.WithQueueSize(-5)}},
+		{"Workers", dir, []middleware.Option{middleware.WithWorkers(0)}},
+		{"AttemptTimeout", dir, []middleware.Option{middleware.WithAttemptTimeout(0)}},
+		{"MaxAttempts", dir, []middleware.Option{middleware.WithMaxAttempts(0)}},
+		{"Backoff", dir, []middleware.Option{middleware.WithBackoff(0, 1)}},
+		{"Backoff", dir, []middleware.Option{middleware.WithBackoff(2, 1)}},
+		{"Pause", dir, []middleware.Option{middleware.WithPause(0, 1)}},
+		{"Pause", dir, []middleware.Option{middleware.WithPause(1, 0)}},
+		{"SecureMode", dir, []middleware.Option{middleware.WithSecureMode(true)}},
+		{"TokenSigner", dir, []middleware.Option{middleware.WithTokenSigner(nil)}},
+		{"Store", dir, []middleware.Option{middleware.WithStore(nil)}},
+		{"OutcomeHook", dir, []middleware.Option{middleware.WithOutcomeHook(nil)}},
+		{"AttemptHook", dir, []middleware.Option{middleware.WithAttemptHook(nil)}},
+		{"JobContext", dir, []middleware.Option{middleware.WithJobContext(nil)}},
+	}
+	for _, tt := range tests {
+		m, err := middleware.New(tt.dir, tt.opts...)
+		assert.Nil(t, m)
+		var ce *middleware.ConfigError
+		if assert.ErrorAs(t, err, &ce, tt.field) {
+			assert.Equal(t, tt.field, ce.Field)
+			assert.True(t, strings.HasPrefix(err.Error(), "middleware: bad "+tt.field+": "), err.Error())
+		}
+	}
+}
+
+type noopDirectory struct{}
+
+func (noopDirectory) Upsert(context.Context, identity.Identity) error { return nil }

@@ -1,0 +1,146 @@
+package middleware_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/autoidentify/autoidentify/middleware"
+)
+
+// fakeStore answers Claim from a script (the last answer repeats) and
+// records Done and Release. Redis itself is tested in adapters/redis.
+type fakeStore struct {
+	mu       sync.Mutex
+	script   []claimAnswer
+	claims   int
+	done     []string
+	released []string
+}
+
+type claimAnswer struct {
+	claim middleware.Claim
+	err   error
+}
+
+var errRedisDown = errors.New("redis: connection refused")
+
+func (s *fakeStore) Claim(_ context.Context, identifier string, fp uint64) (middleware.Claim, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a := s.script[min(s.claims, len(s.script)-1)]
+	s.claims++
+	return a.claim, a.err
+}
+
+func (s *fakeStore) Done(_ context.Context, identifier string, fp uint64) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.done = append(s.done, fmt.Sprintf("%s:%x", identifier, fp))
+	return nil
+}
+
+func (s *fakeStore) Release(_ context.Context, identifier string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.released = append(s.released, identifier)
+	return nil
+}
+
+func TestStore(t *testing.T) {
+	t.Parallel()
+	ann := user("ann", "ann@example.com")
+	annDone := fmt.Sprintf("ann:%x", ann.Profile.Fingerprint())
+	tests := []struct {
+		name     string
+		script   []claimAnswer
+		status   int // the API's answer, 0 for success
+		calls    int
+		done     []string
+		released []string
+		waits    []time.Duration
+		kind     middleware.OutcomeKind
+	}{
+		{name: "the fleet synced the user", script: []claimAnswer{{claim: middleware.ClaimSynced}},
+			kind: middleware.Synced},
+		{name: "this instance syncs", script: []claimAnswer{{claim: middleware.ClaimAcquired}},
+			calls: 1, done: []string{annDone}, kind: middleware.Synced},
+		{name: "another instance is syncing, then done",
+			script: []claimAnswer{{claim: middleware.ClaimBusy}, {claim: middleware.ClaimBusy}, {claim: middleware.ClaimSynced}},
+			waits:  []time.Duration{500 * time.Millisecond, 500 * time.Millisecond}, kind: middleware.Synced},
+		{name: "another instance is syncing, then lets go",
+			script: []claimAnswer{{claim: middleware.ClaimBusy}, {claim: middleware.ClaimAcquired}},
+			calls:  1, done: []string{annDone}, waits: []time.Duration{500 * time.Millisecond}, kind: middleware.Synced},
+		{name: "the store is down: sync alone", script: []claimAnswer{{err: errRedisDown}},
+			calls: 1, kind: middleware.Synced},
+		{name: "the sync fails: the lease is dropped", script: []claimAnswer{{claim: middleware.ClaimAcquired}},
+			status: http.StatusUnprocessableEntity, calls: 1, released: []string{"ann"}, kind: middleware.Failed},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			store := &fakeStore{script: tt.script}
+			ts := &timers{auto: true}
+			var out outcomes
+			m, srv := setup(t, middleware.WithStore(store), ts.option(), out.option())
+			if tt.status != 0 {
+				srv.FailNext(1, tt.status)
+			}
+			h := m.Handler(echo)
+			serve(h, &ann)
+			flush(t, m)
+			claims := store.claims
+			serve(h, &ann)
+			flush(t, m)
+
+			assert.Equal(t, tt.calls, srv.Calls())
+			assert.Equal(t, tt.done, store.done)
+			assert.Equal(t, tt.released, store.released)
+			assert.Equal(t, tt.waits, ts.recorded())
+			assert.Equal(t, map[middleware.OutcomeKind]int{tt.kind: 1}, out.byKind(t))
+			assert.Equal(t, claims, store.claims, "the second request never reaches the store")
+		})
+	}
+}
+
+func TestStoreLeaseHeldTooLongStillSyncs(t *testing.T) {
+	t.Parallel()
+	store := &fakeStore{script: []claimAnswer{{claim: middleware.ClaimBusy}}}
+	ts := &timers{auto: true}
+	m, srv := setup(t, middleware.WithStore(store), ts.option())
+	ann := user("ann", "")
+	serve(m.Handler(echo), &ann)
+	flush(t, m)
+	assert.Equal(t, 1, srv.Calls(), "a second upsert is harmless, a lost user is not")
+	assert.Greater(t, store.claims, 10)
+}
+
+func TestStoreOutageIsLoggedOnce(t *testing.T) {
+	t.Parallel()
+	store := &fakeStore{script: []claimAnswer{{err: errRedisDown}}}
+	var log logs
+	m, srv := setup(t, middleware.WithStore(store), log.option())
+	h := m.Handler(echo)
+	for _, name := range []string{"u1", "u2", "u3"} {
+		id := user(name, "")
+		serve(h, &id)
+	}
+	flush(t, m)
+	store.mu.Lock()
+	store.script = []claimAnswer{{claim: middleware.ClaimAcquired}}
+	store.mu.Unlock()
+	u4 := user("u4", "")
+	serve(h, &u4)
+	flush(t, m)
+
+	require.Equal(t, 4, srv.Calls())
+	assert.Equal(t, 1, log.count("store unavailable"))
+	assert.Equal(t, 1, log.count("store available again"))
+}
