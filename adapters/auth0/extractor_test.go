@@ -42,6 +42,26 @@ type profileClaims struct {
 
 func (*profileClaims) Validate(context.Context) error { return nil }
 
+// embeddedClaims promotes fields from embedded structs, as encoding/json
+// does; a nil embedded pointer just has no claims.
+type embeddedClaims struct {
+	Base
+	*Extra
+}
+
+// Base is embedded in embeddedClaims.
+type Base struct {
+	Email string `json:"email"`
+}
+
+// Extra is embedded in embeddedClaims by a pointer the validator leaves nil
+// when none of its claims are in the token.
+type Extra struct {
+	Name string `json:"name"`
+}
+
+func (*embeddedClaims) Validate(context.Context) error { return nil }
+
 // lookupClaims implements identity.ClaimSource, which takes precedence over
 // reading struct fields.
 type lookupClaims struct {
@@ -113,6 +133,7 @@ func TestExtract(t *testing.T) {
 	plain := newMiddleware(t, nil, jwtmiddleware.WithCredentialsOptional(true))
 	withProfile := newMiddleware(t, func() validator.CustomClaims { return &profileClaims{} })
 	withLookup := newMiddleware(t, func() validator.CustomClaims { return &lookupClaims{} })
+	withEmbedded := newMiddleware(t, func() validator.CustomClaims { return &embeddedClaims{} })
 	withMap := newMiddleware(t, func() validator.CustomClaims { return &mapClaims{} })
 	mapValidator := jwtmiddleware.New(func(context.Context, string) (any, error) {
 		return map[string]any{"sub": "u-map", "email": "map@example.com"}, nil
@@ -148,6 +169,20 @@ func TestExtract(t *testing.T) {
 				Email: "ann@example.com", FirstName: "Ann", PhoneNumber: "+442079460958",
 				Custom: map[string]any{"plan": "pro", "nickname": "annie"},
 			}},
+		},
+		{
+			name:  "fields tagged \"-\" are not claims",
+			mw:    withProfile.CheckJWT,
+			token: sign(t, signKey, jwt.MapClaims{"sub": "auth0|u-2", "-": "x", "Ignored": "y"}),
+			opts: []auth0.Option{auth0.WithClaimsOptions(
+				identity.WithAttributeClaim("dash", "-"), identity.WithAttributeClaim("ignored", "Ignored"))},
+			want: identity.Identity{Identifier: "auth0|u-2"},
+		},
+		{
+			name:  "promoted fields of embedded structs",
+			mw:    withEmbedded.CheckJWT,
+			token: sign(t, signKey, jwt.MapClaims{"sub": "auth0|u-5", "email": "ann@example.com"}),
+			want:  identity.Identity{Identifier: "auth0|u-5", Profile: identity.Profile{Email: "ann@example.com"}},
 		},
 		{
 			name:  "registered claim as identifier",
