@@ -34,5 +34,6 @@
 //     let a test wait for requests to arrive without sleeping.
 //   - AddUser seeds a user without a request.
 //
-// All methods are safe for concurrent use with requests in flight.
+// All methods are safe for concurrent use with requests in flight. A
+// *Server is also an http.Handler, to mount the fake in a server of your own.
 package engagespottest

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"maps"
 	"mime"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"time"
@@ -43,13 +45,19 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
+	// Decide under the lock, write after it: a slow reader must not stall the fake.
+	out := httptest.NewRecorder()
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	status := s.answerLocked(w, r, &rec)
+	status := s.answerLocked(out, r, &rec)
 	if gen == s.gen { // else ClearRequests dropped the record
 		s.requests[idx].Status = status
 	}
 	s.notifyLocked()
+	s.mu.Unlock()
+
+	maps.Copy(w.Header(), out.Header())
+	w.WriteHeader(status)
+	_, _ = w.Write(out.Body.Bytes())
 }
 
 // identifierOf returns the user a request is about: the {identifier} path
