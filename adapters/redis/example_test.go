@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"os"
 	"strings"
 
 	goredis "github.com/redis/go-redis/v9"
 
+	"github.com/autoidentify/autoidentify/adapters/memory"
 	"github.com/autoidentify/autoidentify/adapters/redis"
 	"github.com/autoidentify/autoidentify/middleware"
 )
@@ -32,13 +34,21 @@ func Example() {
 
 	store, err := redis.New(client,
 		redis.WithPrefix("myapp:autoidentify:"),
+		redis.WithTTL(middleware.DefaultTTL), // as the middleware's cache
 		redis.WithLogger(slog.Default()),
 	)
 	if err != nil {
 		slog.Error("redis store", "error", err)
 		return
 	}
-	_ = store // pass it to the middleware: middleware.WithStore(store)
+	m, err := middleware.New(memory.New(), middleware.WithStore(store)) // engagespot.New(...) in production
+	if err != nil {
+		slog.Error("middleware", "error", err)
+		return
+	}
+	defer m.Close(context.Background())
+	handler := m.Handler(http.NotFoundHandler()) // your app
+	_ = handler                                  // http.ListenAndServe(addr, handler)
 }
 
 // When Redis cannot be reached, the Store answers ErrUnavailable and

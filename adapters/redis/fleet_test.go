@@ -1,0 +1,200 @@
+package redis_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/autoidentify/autoidentify/adapters/engagespot"
+	"github.com/autoidentify/autoidentify/adapters/engagespot/engagespottest"
+	"github.com/autoidentify/autoidentify/adapters/redis"
+	"github.com/autoidentify/autoidentify/adapters/redis/redistest"
+	"github.com/autoidentify/autoidentify/identity"
+	"github.com/autoidentify/autoidentify/middleware"
+)
+
+// instance is one app server of the fleet: its own middleware, Engagespot
+// client and Redis connection, as a separate process would have.
+type instance struct {
+	m       *middleware.Middleware
+	handler http.Handler
+	logs    *logBuffer
+}
+
+func newInstance(t *testing.T, api *engagespottest.Server, srv *redistest.Server, opts ...redis.Option) *instance {
+	t.Helper()
+	dir, err := engagespot.New(api.APIKey, api.APISecret, engagespot.WithBaseURL(api.URL()), engagespot.WithHTTPClient(api.HTTPClient()))
+	require.NoError(t, err)
+	logs := &logBuffer{}
+	// A generous timeout: on a loaded machine a loopback round trip can
+	// exceed the default, and these tests count calls, not milliseconds.
+	// A killed server refuses connections at once, whatever the timeout.
+	opts = append([]redis.Option{redis.WithLogger(logs.Logger()), redis.WithTimeout(10 * time.Second)}, opts...)
+	store, err := redis.New(newClient(t, srv), opts...)
+	require.NoError(t, err)
+	m, err := middleware.New(dir, middleware.WithStore(store))
+	require.NoError(t, err)
+	t.Cleanup(func() { assert.NoError(t, m.Close(context.Background())) })
+
+	app := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusOK) })
+	// Stands in for the app's sign-in: the user is named by a header.
+	signedIn := func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			id := r.Header.Get("X-User")
+			next.ServeHTTP(w, r.WithContext(identity.NewContext(r.Context(), userIdentity(id))))
+		})
+	}
+	return &instance{m: m, handler: signedIn(m.Handler(app)), logs: logs}
+}
+
+func userIdentity(id string) identity.Identity {
+	return identity.Identity{Identifier: id, Profile: identity.Profile{Email: id + "@example.com", FirstName: "User"}}
+}
+
+// serve sends one request for user and reports its status.
+func (in *instance) serve(user string) int {
+	r := httptest.NewRequest(http.MethodGet, "/", nil)
+	r.Header.Set("X-User", user)
+	w := httptest.NewRecorder()
+	in.handler.ServeHTTP(w, r)
+	return w.Code
+}
+
+func (in *instance) flush(t *testing.T) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	require.NoError(t, in.m.Flush(ctx))
+}
+
+func users(from, to int) []string {
+	ids := make([]string, 0, to-from)
+	for i := range to - from {
+		ids = append(ids, fmt.Sprintf("user-%04d", from+i))
+	}
+	return ids
+}
+
+// sendToAll sends every user to every instance, each instance from
+// several goroutines in its own order, and returns once all were served.
+// during, if set, runs alongside.
+func sendToAll(t *testing.T, fleet []*instance, ids []string, during func()) {
+	t.Helper()
+	var wg sync.WaitGroup
+	for n, in := range fleet {
+		for w := range 4 {
+			order := rand.New(rand.NewPCG(uint64(n), uint64(w))).Perm(len(ids))
+			wg.Go(func() {
+				for _, i := range order {
+					if code := in.serve(ids[i]); code != http.StatusOK {
+						t.Errorf("instance %d, %s: status %d", n, ids[i], code)
+						return
+					}
+				}
+			})
+		}
+	}
+	if during != nil {
+		wg.Go(during)
+	}
+	wg.Wait()
+}
+
+func TestFleetSyncsEachUserOnce(t *testing.T) {
+	t.Parallel()
+	api := engagespottest.NewServer(t)
+	srv := redistest.Start(t)
+	fleet := []*instance{newInstance(t, api, srv), newInstance(t, api, srv)}
+
+	ids := users(0, 1000)
+	sendToAll(t, fleet, ids, nil)
+	for _, in := range fleet {
+		in.flush(t)
+	}
+
+	assert.Equal(t, 1000, api.Calls(), "one API call per user for the whole fleet")
+	assert.ElementsMatch(t, ids, api.Identifiers())
+	for n, in := range fleet {
+		s := in.m.Stats()
+		assert.EqualValues(t, 1000, s.Synced, "instance %d knows every user is synced", n)
+		assert.Zero(t, s.Failed+s.Dropped, "instance %d", n)
+		assert.Empty(t, in.logs.String(), "instance %d: Redis never failed", n)
+	}
+}
+
+func TestFleetSurvivesRedisKilledMidRun(t *testing.T) {
+	t.Parallel()
+	api := engagespottest.NewServer(t)
+	srv := redistest.Start(t)
+	clock := newFakeClock()
+	fleet := []*instance{
+		newInstance(t, api, srv, redis.WithClock(clock.Now)),
+		newInstance(t, api, srv, redis.WithClock(clock.Now)),
+	}
+
+	ids := users(0, 1000)
+	sendToAll(t, fleet, ids, func() {
+		ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+		defer cancel()
+		assert.NoError(t, api.WaitCalls(ctx, 200))
+		srv.Kill()
+	})
+	for _, in := range fleet {
+		in.flush(t)
+	}
+
+	assert.ElementsMatch(t, ids, api.Identifiers(), "every user synced, Redis or not")
+	assert.GreaterOrEqual(t, api.Calls(), 1000)
+	t.Logf("API calls with Redis killed after 200: %d for 1000 users", api.Calls())
+	for n, in := range fleet {
+		s := in.m.Stats()
+		assert.EqualValues(t, 1000, s.Synced, "instance %d", n)
+		assert.Zero(t, s.Failed+s.Dropped, "instance %d", n)
+		assert.Equal(t, 1, strings.Count(in.logs.String(), "redis unavailable"), "instance %d logs the outage once:\n%s", n, in.logs.String())
+	}
+
+	// Redis comes back: once the cooldown has passed, the first sync of each
+	// instance probes it, and the fleet shares again.
+	srv.Restart()
+	clock.Advance(redis.DefaultCooldown)
+	for n, in := range fleet {
+		ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+		require.NoError(t, in.m.Ensure(ctx, userIdentity(fmt.Sprintf("probe-%d", n))))
+		cancel()
+		assert.Equal(t, 1, strings.Count(in.logs.String(), "redis back, shared mode resumed"), "instance %d:\n%s", n, in.logs.String())
+	}
+	before := api.Calls()
+	more := users(1000, 1500)
+	sendToAll(t, fleet, more, nil)
+	for _, in := range fleet {
+		in.flush(t)
+	}
+	assert.Equal(t, 500, api.Calls()-before, "shared mode again: one call per new user")
+}
+
+func TestFleetLeaseOfADeadInstanceExpires(t *testing.T) {
+	t.Parallel()
+	api := engagespottest.NewServer(t)
+	srv := redistest.Start(t)
+
+	// An instance took the lease for user-1, then died before syncing.
+	dead := newStore(t, srv, redis.WithLeaseTTL(100*time.Millisecond))
+	claim, err := dead.Claim(t.Context(), "user-1", userIdentity("user-1").Profile.Fingerprint())
+	require.NoError(t, err)
+	require.Equal(t, middleware.ClaimAcquired, claim)
+
+	alive := newInstance(t, api, srv)
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	require.NoError(t, alive.m.Ensure(ctx, userIdentity("user-1")), "synced once the lease expired")
+	assert.Equal(t, 1, api.CallsFor("user-1"))
+}
