@@ -33,8 +33,8 @@
 //	autoidentify:l:{<identifier>}  lease: a random token naming the syncing instance; expires after the lease TTL
 //
 // Nothing else is stored: no profile data, only the identifier in the key
-// and a 64-bit fingerprint (identity.Profile.Fingerprint) or a random token
-// in the value. The braces are a Redis Cluster hash tag, so both keys of a
+// (if identifiers are email addresses, key names show them) and a 64-bit
+// fingerprint (identity.Profile.Fingerprint) or a random token in the value. The braces are a Redis Cluster hash tag, so both keys of a
 // user live in one slot and one script can use both; '%', '{' and '}' in
 // the identifier are percent-escaped inside them, so any identifier
 // (colons, braces, spaces, any UTF-8) gives its own pair of keys.

@@ -16,8 +16,10 @@ const (
 	// often as a single instance would.
 	DefaultTTL = 24 * time.Hour
 	// DefaultLeaseTTL is how long a lease lasts unless Done or Release drops
-	// it first: long enough to outlive one API attempt with its timeout, short
-	// enough that an instance dying mid-sync delays the user only briefly.
+	// it first: longer than one API attempt (the middleware's
+	// DefaultAttemptTimeout is 10s), shorter than the minute the middleware
+	// keeps asking about a busy user before syncing it anyway, so that an
+	// instance dying mid-sync delays the user only briefly.
 	DefaultLeaseTTL = 30 * time.Second
 	// DefaultTimeout bounds each call to Redis.
 	DefaultTimeout = 250 * time.Millisecond
@@ -80,8 +82,9 @@ func WithTTL(d time.Duration) Option {
 }
 
 // WithLeaseTTL sets how long one instance may hold the right to sync a user.
-// It should outlive one API attempt; its expiry is what frees a user whose
-// syncing instance died. Default: DefaultLeaseTTL.
+// It should outlive one API attempt (the middleware's attempt timeout); its
+// expiry is what frees a user whose syncing instance died.
+// Default: DefaultLeaseTTL.
 func WithLeaseTTL(d time.Duration) Option {
 	return func(c *config) error {
 		if d < time.Millisecond {
@@ -117,9 +120,9 @@ func WithCooldown(d time.Duration) Option {
 	}
 }
 
-// WithLogger logs the switch to local-only mode when Redis fails, and the
-// switch back when it answers again: one line each, never one per call.
-// Default: silent.
+// WithLogger logs the switch to local-only mode when Redis fails, with the
+// error, and the switch back when it answers again: one line each, never one
+// per call. Default: silent.
 func WithLogger(l *slog.Logger) Option {
 	return func(c *config) error {
 		c.logger = l
