@@ -14,7 +14,12 @@ type TokenSource func(r *http.Request) string
 // with the scheme in any case (RFC 9110 makes it case-insensitive).
 func FromBearer() TokenSource {
 	return func(r *http.Request) string {
-		v := r.Header.Get("Authorization")
+		// The key is canonical already: index the map, skip Get's canonicalising.
+		values := r.Header["Authorization"]
+		if len(values) == 0 {
+			return ""
+		}
+		v := values[0]
 		const scheme = "bearer "
 		if len(v) <= len(scheme) || !strings.EqualFold(v[:len(scheme)], scheme) {
 			return ""

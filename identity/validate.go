@@ -36,8 +36,20 @@ func ValidateIdentifier(s string, maxLen int) error {
 	case s == "." || s == "..":
 		return fmt.Errorf("%w: %q is a path step, not a name", ErrInvalidIdentifier, s)
 	}
+	// ASCII first, byte by byte: most identifiers are ids or emails, and
+	// this is on every request. In ASCII, every space but ' ' is a control.
 	blank := true
-	for i, r := range s {
+	i := 0
+	for ; i < len(s) && s[i] < utf8.RuneSelf; i++ {
+		switch c := s[i]; {
+		case c < 0x20 || c == 0x7f:
+			return fmt.Errorf("%w: control character %U at byte %d", ErrInvalidIdentifier, rune(c), i)
+		case c != ' ':
+			blank = false
+		}
+	}
+	for j, r := range s[i:] {
+		i := i + j
 		if r == utf8.RuneError {
 			if _, size := utf8.DecodeRuneInString(s[i:]); size <= 1 {
 				return fmt.Errorf("%w: invalid UTF-8 at byte %d", ErrInvalidIdentifier, i)
@@ -123,9 +135,16 @@ func ValidateEmail(s string) error {
 	if dot := strings.IndexByte(domain, '.'); dot <= 0 || dot == len(domain)-1 {
 		return fmt.Errorf("%w: email: domain needs a dot between labels", ErrInvalidAttribute)
 	}
-	for _, r := range s {
-		if unicode.IsSpace(r) || unicode.IsControl(r) {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c <= ' ' || c == 0x7f {
 			return fmt.Errorf("%w: email: contains space or control character", ErrInvalidAttribute)
+		} else if c >= utf8.RuneSelf {
+			for _, r := range s[i:] {
+				if unicode.IsSpace(r) || unicode.IsControl(r) {
+					return fmt.Errorf("%w: email: contains space or control character", ErrInvalidAttribute)
+				}
+			}
+			break
 		}
 	}
 	return nil
