@@ -21,7 +21,7 @@ func TestNewRefusesBadOptions(t *testing.T) {
 		opt    redis.Option
 		field  string
 	}{
-		{"nil client", nil, nil, "client"},
+		{"nil client", nil, nil, "Client"},
 		{"empty prefix", client, redis.WithPrefix(""), "Prefix"},
 		{"prefix with hash tag", client, redis.WithPrefix("app{1}:"), "Prefix"},
 		{"zero TTL", client, redis.WithTTL(0), "TTL"},

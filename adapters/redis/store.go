@@ -61,7 +61,7 @@ type Store struct {
 // timeout either way.
 func New(client goredis.UniversalClient, opts ...Option) (*Store, error) {
 	if client == nil {
-		return nil, &ConfigError{Field: "client", Err: errors.New("nil")}
+		return nil, &ConfigError{Field: "Client", Err: errors.New("nil")}
 	}
 	cfg := defaultConfig()
 	for _, opt := range opts {
