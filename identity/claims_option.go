@@ -68,7 +68,9 @@ func newClaimPath(field string, path []string) (claimPath, error) {
 // top-level claim name, then keys of nested objects, e.g.
 // WithIdentifierClaim("email") or WithIdentifierClaim("user", "id"). Names
 // are used as they are, so namespaced claims such as
-// "https://example.com/uid" need no escaping.
+// "https://example.com/uid" need no escaping. An identifier must be one the
+// user cannot choose: before using email, make sure the provider verified
+// it (a WithClaimsFunc can check email_verified).
 // Default: DefaultIdentifierClaim ("sub").
 func WithIdentifierClaim(path ...string) ClaimsOption {
 	return func(c *claimsConfig) error {

@@ -475,3 +475,19 @@ func checkSendable(t *testing.T, id Identity) {
 		t.Fatalf("profile does not encode: %v", fmt.Sprint(err))
 	}
 }
+
+func TestClaimsFuncCanRequireVerifiedEmail(t *testing.T) {
+	t.Parallel()
+	errUnverified := errors.New("email not verified")
+	m := mustMapper(t, WithIdentifierClaim("email"), WithClaimsFunc(func(c Claims, _ *Identity) error {
+		if v, _ := c.Get("email_verified"); v != true {
+			return errUnverified
+		}
+		return nil
+	}))
+	_, err := m.Map(map[string]any{"email": "ada@example.com", "email_verified": false})
+	assert.ErrorIs(t, err, errUnverified)
+	id, err := m.Map(map[string]any{"email": "ada@example.com", "email_verified": true})
+	require.NoError(t, err)
+	assert.Equal(t, "ada@example.com", id.Identifier)
+}
