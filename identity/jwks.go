@@ -142,7 +142,8 @@ func WithJWKSAlgorithms(algs ...string) JWKSOption {
 
 // WithJWKSRequireInitialFetch makes JWKS fail when the first fetch of the key
 // set fails, instead of starting with no keys and fetching again when the
-// first token arrives (within the rate limit).
+// first token with a key id arrives (within the rate limit; tokens without
+// a kid wait for the periodic refresh).
 // Default: off, so an identity provider that is down does not stop the app.
 func WithJWKSRequireInitialFetch() JWKSOption {
 	return func(cfg *jwksConfig) error {
