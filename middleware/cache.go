@@ -28,12 +28,12 @@ const rejectedMark = 0x9E3779B97F4A7C15
 // reorder the LRU, so the user evicted first is the one synced longest ago;
 // an active user is synced again, and so refreshed, once per TTL anyway.
 type cache struct {
-	seed, checkSeed maphash.Seed
-	shift           uint // hash >> shift picks the shard
-	shards          []shard
-	ttl             int64
-	clock           *clock
-	randN           func(int64) int64
+	seed   maphash.Seed
+	shift  uint // hash >> shift picks the shard
+	shards []shard
+	ttl    int64
+	clock  *clock
+	randN  func(int64) int64
 }
 
 type shard struct {
@@ -42,7 +42,7 @@ type shard struct {
 	// hits are counted per shard: one global counter would be a cache line
 	// every core writes on every hit.
 	hits atomic.Uint64
-	_    [64]byte // keeps the next shard's lock off this cache line
+	_    [88]byte // 128 bytes a shard: no two shards share a cache line (or its prefetched pair)
 }
 
 // entry is all the cache keeps per user.
@@ -51,11 +51,16 @@ type entry struct {
 	expires int64  // clock time after which the user is synced again
 }
 
-// key finds one user with one profile in the cache. Two identifiers with the
-// same hash would share an entry, so check mixes the profile's fingerprint
-// with a second, independent hash of the identifier: a false hit needs both
-// hashes to collide, a 2⁻¹²⁸ event, where the fingerprint alone would match
-// any two users with the same profile.
+// key finds one user with one profile in the cache: hash, a 64-bit keyed
+// hash of the identifier, locates the entry, and check, the profile's
+// fingerprint, tells whether it was synced with this profile.
+//
+// Keeping a hash rather than the identifier bounds an entry's size, and a
+// collision is harmless in practice: the seed is random per process, so
+// collisions cannot be aimed; among a million users the odds that any two
+// share a hash are 3 in 100 million; and the two users would then share an
+// entry, so each would be synced whenever the other was last (or, with equal
+// profiles, seen as synced until the entry expires).
 type key struct {
 	hash  uint64
 	check uint64
@@ -71,31 +76,37 @@ const (
 )
 
 func newCache(size int, ttl time.Duration, clk *clock, randN func(int64) int64) *cache {
-	n := 1 << (bits.Len(uint(min(size, maxShards))) - 1) // a power of two <= size
+	sizes := shardSizes(size)
 	c := &cache{
-		seed:      maphash.MakeSeed(),
-		checkSeed: maphash.MakeSeed(),
-		shift:     uint(64 - bits.TrailingZeros(uint(n))),
-		shards:    make([]shard, n),
-		ttl:       int64(ttl),
-		clock:     clk,
-		randN:     randN,
+		seed:   maphash.MakeSeed(),
+		shift:  uint(64 - bits.TrailingZeros(uint(len(sizes)))),
+		shards: make([]shard, len(sizes)),
+		ttl:    int64(ttl),
+		clock:  clk,
+		randN:  randN,
 	}
-	for i := range c.shards {
-		per := size / n
-		if i < size%n {
-			per++
-		}
-		c.shards[i].lru, _ = simplelru.NewLRU[uint64, entry](per, nil) // per > 0: n <= size
+	for i, n := range sizes {
+		c.shards[i].lru, _ = simplelru.NewLRU[uint64, entry](n, nil) // n > 0
 	}
 	return c
 }
 
-func (c *cache) key(identifier string, fingerprint uint64) key {
-	return key{
-		hash:  maphash.String(c.seed, identifier),
-		check: fingerprint ^ maphash.String(c.checkSeed, identifier),
+// shardSizes splits size over a power of two of shards, at most maxShards,
+// none empty.
+func shardSizes(size int) []int {
+	n := 1 << (bits.Len(uint(min(size, maxShards))) - 1)
+	sizes := make([]int, n)
+	for i := range sizes {
+		sizes[i] = size / n
+		if i < size%n {
+			sizes[i]++
+		}
 	}
+	return sizes
+}
+
+func (c *cache) key(identifier string, fingerprint uint64) key {
+	return key{hash: maphash.String(c.seed, identifier), check: fingerprint}
 }
 
 func (c *cache) shard(k key) *shard { return &c.shards[k.hash>>c.shift] }

@@ -124,7 +124,7 @@ func newEngine(dir Directory, c *config) *engine {
 
 // observe is the request path: a user synced with this profile costs a
 // fingerprint, two hashes and a read lock, and allocates nothing.
-func (e *engine) observe(ctx context.Context, id identity.Identity) {
+func (e *engine) observe(ctx context.Context, id *identity.Identity) {
 	fp := id.Profile.Fingerprint()
 	k := e.cache.key(id.Identifier, fp)
 	if e.cache.hit(k) {
@@ -133,7 +133,7 @@ func (e *engine) observe(ctx context.Context, id identity.Identity) {
 	e.miss(ctx, id, fp, k)
 }
 
-func (e *engine) miss(ctx context.Context, id identity.Identity, fp uint64, k key) {
+func (e *engine) miss(ctx context.Context, id *identity.Identity, fp uint64, k key) {
 	e.misses.Add(1)
 	if err := identity.ValidateIdentifier(id.Identifier, 0); err != nil {
 		// The extractor should have refused it; never send it.
@@ -142,7 +142,7 @@ func (e *engine) miss(ctx context.Context, id identity.Identity, fp uint64, k ke
 		e.emit(e.ctx, Outcome{Kind: Failed, Identifier: id.Identifier, Err: err, Reason: Classify(err)})
 		return
 	}
-	_, _ = e.submit(ctx, id, fp, k, false) // a drop is counted and reported; the request goes on
+	_, _ = e.submit(ctx, *id, fp, k, false) // a drop is counted and reported; the request goes on
 }
 
 // ensure syncs id now, joining the job under way for them if there is one.

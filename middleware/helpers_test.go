@@ -26,13 +26,13 @@ const waitLimit = 10 * time.Second
 
 // setup returns a Middleware syncing through the real Engagespot client to a
 // fake of the API; t.Cleanup closes both.
-func setup(t *testing.T, opts ...middleware.Option) (*middleware.Middleware, *engagespottest.Server) {
+func setup(t testing.TB, opts ...middleware.Option) (*middleware.Middleware, *engagespottest.Server) {
 	t.Helper()
 	srv := engagespottest.NewServer(t)
 	return newMiddleware(t, client(t, srv), opts...), srv
 }
 
-func client(t *testing.T, srv *engagespottest.Server) *engagespot.Client {
+func client(t testing.TB, srv *engagespottest.Server) *engagespot.Client {
 	t.Helper()
 	c, err := engagespot.New(srv.APIKey, srv.APISecret,
 		engagespot.WithBaseURL(srv.URL()), engagespot.WithHTTPClient(srv.HTTPClient()))
@@ -40,7 +40,7 @@ func client(t *testing.T, srv *engagespottest.Server) *engagespot.Client {
 	return c
 }
 
-func newMiddleware(t *testing.T, dir middleware.Directory, opts ...middleware.Option) *middleware.Middleware {
+func newMiddleware(t testing.TB, dir middleware.Directory, opts ...middleware.Option) *middleware.Middleware {
 	t.Helper()
 	m, err := middleware.New(dir, opts...)
 	require.NoError(t, err)
@@ -81,7 +81,7 @@ var echo = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 	_, _ = io.WriteString(w, id.Identifier)
 })
 
-func flush(t *testing.T, m *middleware.Middleware) {
+func flush(t testing.TB, m *middleware.Middleware) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
 	defer cancel()

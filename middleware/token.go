@@ -26,7 +26,7 @@ func (rt *Route) TokenHandler() http.Handler {
 		panic("middleware: TokenHandler needs WithTokenSigner")
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id, ok, err := rt.extractor.Extract(r)
+		id, ok, err := rt.extract(r)
 		if ok {
 			err = identity.ValidateIdentifier(id.Identifier, 0)
 			ok = err == nil
