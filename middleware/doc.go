@@ -1,0 +1,97 @@
+// Package middleware makes sure every signed-in user of a web app exists in
+// Engagespot, which discards notifications to users it does not know.
+//
+// # Overview
+//
+// New takes the Directory users are created in (adapters/engagespot's Client)
+// and returns a Middleware. Its Handler finds the user of each request with an
+// identity.Extractor (by default identity.InContext: the user an auth
+// middleware put in the context), puts them in the request's context, and
+// hands the request on at once. A user not yet synced with this profile is
+// synced in the background:
+//
+//	m, err := middleware.New(client, middleware.WithExtractor(jwtExtractor))
+//	defer m.Close(ctx)
+//	http.ListenAndServe(addr, m.Handler(mux))
+//
+// With makes a route that handles some requests differently, sharing the
+// same cache, queue and workers: another extractor, identification without
+// sync, or a 401 for requests without a user (WithRequired). adapters/gin
+// runs the same routes in Gin.
+//
+// # Delivery
+//
+// A cache remembers, for up to WithCacheSize users, the fingerprint of the
+// profile last synced (identity.Profile.Fingerprint). A request whose user
+// was synced with the same profile within WithTTL is a hit: it allocates
+// nothing, takes no exclusive lock and logs nothing. A new user, a changed
+// profile (a new email, a new name) or an expired entry is a miss, which
+// starts a job, or joins the job already under way for that user: however
+// many requests arrive at once, a user is synced by one API call at a time.
+// A profile that changes while its sync is under way is synced next, by the
+// same job.
+//
+// Jobs wait in a queue of WithQueueSize users for WithWorkers workers, which
+// bound the API calls in flight whatever the load. A request never waits:
+// when the queue is full the job is dropped, counted in Stats and reported
+// to the outcome hooks, and the user is tried again on their next request.
+// A user is remembered only once Engagespot accepted them.
+//
+// For code about to notify a user who must exist now, Ensure syncs
+// synchronously, joining a job under way rather than starting another.
+//
+// # Retries
+//
+// Only failures worth retrying are retried: no answer (network errors,
+// timeouts), 408, 429 and 5xx, as the Directory's errors say (see
+// Directory). The wait before each retry is random up to an exponential
+// ceiling (WithBackoff), at least the Retry-After the server sent, and never
+// more than the backoff's maximum; a waiting job holds no worker. A job has
+// WithMaxAttempts calls; when they are spent it ends Failed, and the user is
+// tried again on their next request: an outage delays a sync, it never loses
+// one silently. A profile Engagespot refuses (400, 422) ends Failed at once
+// and is not sent again until it changes or the TTL passes.
+//
+// When the API is clearly down (WithPause: several transient failures in a
+// row) or rejects the credentials (401, 403), every call pauses: jobs are
+// kept, and after a cool-down one call probes the API. Success resumes the
+// calls; failure pauses again. The pause and the resumption are logged once.
+//
+// # Secure mode
+//
+// With Engagespot's secure mode on, the front-end library can no longer
+// create users, and authenticates with a user token. WithSecureMode(true)
+// mirrors it: requests are still identified and carry their user in the
+// context, but nobody is created automatically; Ensure creates users
+// explicitly, and TokenHandler answers the front-end's {"token": "..."}
+// request with the user token a TokenSigner mints.
+//
+// # Shutdown
+//
+// Background work never uses a request's context: a job's context derives
+// from the Middleware's own (WithJobContext may carry values such as a trace
+// link over), and each API call has its own timeout. Workers recover from
+// panics. Flush waits for every job started so far. Close stops starting
+// jobs, waits for those under way, and stops the workers; if its context ends
+// first, it cancels what is under way, reports every unfinished job Dropped
+// with ErrClosed, and returns the context's error. Requests are still served
+// after Close, without syncs.
+//
+// # Fleet mode
+//
+// Several instances behind a load balancer would each sync every user.
+// WithStore shares synced users between them (adapters/redis): on a local
+// miss, a worker asks the Store. A user the fleet already synced with this
+// profile costs no API call; another instance syncing them makes this one
+// wait and ask again; otherwise this instance takes a lease, syncs, and
+// records the sync. If the Store fails, each instance syncs on its own: a
+// second upsert is harmless, a lost user is not. Hits never reach the Store.
+//
+// # Observability
+//
+// Stats returns counters: hits, misses, jobs queued, synced, dropped and
+// failed, retries, calls in flight, the queue's length. WithOutcomeHook sees
+// the end of each job, once, with a Reason (Classify); WithAttemptHook sees
+// each API call. Logs go to WithLogger's *slog.Logger: pauses, refusals,
+// failures and the queue filling up, never a secret, and nothing on a hit.
+package middleware
