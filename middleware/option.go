@@ -288,11 +288,17 @@ func WithAttemptHook(f func(ctx context.Context, a Attempt)) Option {
 // returns the job's context with what it needs added. It must return job or
 // a context derived from it, never req: a job outlives its request. It is
 // called on the miss path only and must return quickly. The result reaches
-// the Directory, the Store and the hooks. Default: none.
+// the Directory, the Store and the hooks. Given several times (tracing, and
+// the app's own), the functions run in that order, each given the job context
+// the one before returned. Default: none.
 func WithJobContext(f func(req, job context.Context) context.Context) Option {
 	return optionFunc(func(c *config) error {
 		if f == nil {
 			return &ConfigError{Field: "JobContext", Err: errors.New("nil")}
+		}
+		if prev := c.jobContext; prev != nil {
+			c.jobContext = func(req, job context.Context) context.Context { return f(req, prev(req, job)) }
+			return nil
 		}
 		c.jobContext = f
 		return nil
