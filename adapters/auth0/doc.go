@@ -7,9 +7,9 @@
 // Mount autoidentify inside the JWT middleware's CheckJWT, so the validated
 // claims are in the request's context:
 //
-//	mw := jwtmiddleware.New(jwtValidator.ValidateToken)
 //	ext, err := auth0.New()
-//	handler := mw.CheckJWT(autoidentifyMiddleware(app))
+//	m, err := middleware.New(client, middleware.WithExtractor(ext))
+//	handler := jwtmiddleware.New(jwtValidator.ValidateToken).CheckJWT(m.Handler(app))
 //
 // The identifier comes from the "sub" claim; the profile from the OpenID
 // Connect claims email, phone_number, given_name, family_name, name and

@@ -5,11 +5,12 @@
 // # Use
 //
 // Mount autoidentify after the gin-jwt middleware, so the verified claims
-// are in the Gin context:
+// are in the Gin context, and after ExposeContext (see Gin below):
 //
 //	authMW, _ := jwt.New(&jwt.GinJWTMiddleware{Key: key, IdentityKey: "id", ...})
 //	ext, err := ginjwt.New(ginjwt.WithClaimsOptions(identity.WithIdentifierClaim("id")))
-//	r.Use(authMW.MiddlewareFunc(), autoidentifyGinMiddleware)
+//	m, err := middleware.New(client, middleware.WithExtractor(ext))
+//	r.Use(authMW.MiddlewareFunc(), ginjwt.ExposeContext, autoidentifygin.New(m))
 //
 // The identifier comes from the claim gin-jwt keeps the identity under,
 // DefaultIdentifierClaim ("identity", gin-jwt's default IdentityKey): name
@@ -23,8 +24,9 @@
 //
 // The claims live in the *gin.Context, not in the request: ExtractGin reads
 // them from there. Extract, for identity.Extractor, finds the *gin.Context
-// under gin.ContextKey in the request's context (where a Gin adapter of the
-// middleware puts it) and finds no user without it.
+// under gin.ContextKey in the request's context and finds no user without
+// it: mount ExposeContext before autoidentify's Gin middleware to put it
+// there.
 //
 // # Trust
 //

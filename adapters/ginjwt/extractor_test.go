@@ -1,7 +1,6 @@
 package ginjwt_test
 
 import (
-	"context"
 	"errors"
 	"net/http"
 	"net/http/httptest"
@@ -48,14 +47,6 @@ func token(t testing.TB, mw *jwt.GinJWTMiddleware, claims jwt.MapClaims) string 
 	return s
 }
 
-// withGinContext puts the *gin.Context in the request's context under
-// gin.ContextKey, as a Gin adapter of the middleware does, so Extract can
-// find it.
-func withGinContext(c *gin.Context) {
-	c.Request = c.Request.WithContext(context.WithValue(c.Request.Context(), gin.ContextKey, c))
-	c.Next()
-}
-
 type result struct {
 	called  bool
 	id      identity.Identity
@@ -91,9 +82,9 @@ func TestExtract(t *testing.T) {
 	auth := newAuth(t, signKey, nil, true)
 	foreign := newAuth(t, otherKey, nil, true)
 	past := newAuth(t, signKey, func() time.Time { return time.Now().Add(-2 * time.Hour) }, true)
-	mounted := []gin.HandlerFunc{withGinContext, auth.MiddlewareFunc()}
+	mounted := []gin.HandlerFunc{ginjwt.ExposeContext, auth.MiddlewareFunc()}
 	planted := func(v any) []gin.HandlerFunc {
-		return []gin.HandlerFunc{withGinContext, func(c *gin.Context) { c.Set("JWT_PAYLOAD", v) }}
+		return []gin.HandlerFunc{ginjwt.ExposeContext, func(c *gin.Context) { c.Set("JWT_PAYLOAD", v) }}
 	}
 
 	tests := []struct {
@@ -140,7 +131,7 @@ func TestExtract(t *testing.T) {
 		},
 		{
 			name:  "middleware not mounted: no user, no panic",
-			mws:   []gin.HandlerFunc{withGinContext},
+			mws:   []gin.HandlerFunc{ginjwt.ExposeContext},
 			token: token(t, auth, jwt.MapClaims{"identity": "ann"}),
 		},
 		{

@@ -4,11 +4,12 @@
 // # Use
 //
 // Mount autoidentify after sessions.Sessions (or sessions.SessionsMany), so
-// the session is in the Gin context:
+// the session is in the Gin context, and after ExposeContext (see Gin below):
 //
-//	store := cookie.NewStore(hashKey)
 //	ext, err := ginsessions.New()
-//	r.Use(sessions.Sessions("app-session", store), autoidentifyGinMiddleware)
+//	m, err := middleware.New(client, middleware.WithExtractor(ext))
+//	r.Use(sessions.Sessions("app-session", cookie.NewStore(hashKey)),
+//		ginsessions.ExposeContext, autoidentifygin.New(m))
 //	// login handler: s := sessions.Default(c); s.Set("user_id", user.ID); s.Save()
 //
 // The identifier comes from the value under DefaultIdentifierKey ("user_id"),
@@ -21,8 +22,9 @@
 //
 // The session lives in the *gin.Context, not in the request: ExtractGin
 // reads it from there. Extract, for identity.Extractor, finds the
-// *gin.Context under gin.ContextKey in the request's context (where a Gin
-// adapter of the middleware puts it) and finds no user without it.
+// *gin.Context under gin.ContextKey in the request's context and finds no
+// user without it: mount ExposeContext before autoidentify's Gin middleware
+// to put it there.
 //
 // # Trust
 //

@@ -1,7 +1,6 @@
 package ginsessions_test
 
 import (
-	"context"
 	"errors"
 	"net/http"
 	"net/http/httptest"
@@ -54,14 +53,6 @@ func loginDefault(t testing.TB, store sessions.Store, vals map[string]any) *http
 	return login(t, sessions.Sessions(sessionName, store), sessions.Default, vals)
 }
 
-// withGinContext puts the *gin.Context in the request's context under
-// gin.ContextKey, as a Gin adapter of the middleware does, so Extract can
-// find it.
-func withGinContext(c *gin.Context) {
-	c.Request = c.Request.WithContext(context.WithValue(c.Request.Context(), gin.ContextKey, c))
-	c.Next()
-}
-
 type found struct {
 	id  identity.Identity
 	ok  bool
@@ -90,8 +81,8 @@ func TestExtract(t *testing.T) {
 	store := cookie.NewStore(hashKey)
 	foreign := cookie.NewStore(otherKey)
 	mem := memstore.NewStore(hashKey)
-	mounted := []gin.HandlerFunc{withGinContext, sessions.Sessions(sessionName, store)}
-	many := []gin.HandlerFunc{withGinContext, sessions.SessionsMany([]string{"other", sessionName}, store)}
+	mounted := []gin.HandlerFunc{ginsessions.ExposeContext, sessions.Sessions(sessionName, store)}
+	many := []gin.HandlerFunc{ginsessions.ExposeContext, sessions.SessionsMany([]string{"other", sessionName}, store)}
 	fromStore := func(s sessions.Store, vals map[string]any) func(t *testing.T) *http.Cookie {
 		return func(t *testing.T) *http.Cookie { return loginDefault(t, s, vals) }
 	}
@@ -136,7 +127,7 @@ func TestExtract(t *testing.T) {
 		},
 		{
 			name:   "server-side memstore",
-			mws:    []gin.HandlerFunc{withGinContext, sessions.Sessions(sessionName, mem)},
+			mws:    []gin.HandlerFunc{ginsessions.ExposeContext, sessions.Sessions(sessionName, mem)},
 			cookie: fromStore(mem, map[string]any{"user_id": "u-4"}),
 			want:   identity.Identity{Identifier: "u-4"},
 		},
@@ -168,7 +159,7 @@ func TestExtract(t *testing.T) {
 		},
 		{
 			name:   "middleware not mounted: no user, no panic",
-			mws:    []gin.HandlerFunc{withGinContext},
+			mws:    []gin.HandlerFunc{ginsessions.ExposeContext},
 			cookie: fromStore(store, map[string]any{"user_id": "u-1"}),
 		},
 		{

@@ -1,13 +1,13 @@
 package ginsessions_test
 
 import (
-	"os"
 	"testing"
 
 	"github.com/gin-gonic/gin"
+	"go.uber.org/goleak"
 )
 
 func TestMain(m *testing.M) {
 	gin.SetMode(gin.TestMode)
-	os.Exit(m.Run())
+	goleak.VerifyTestMain(m)
 }

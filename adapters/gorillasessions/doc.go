@@ -8,6 +8,8 @@
 //
 //	store := sessions.NewCookieStore(hashKey)
 //	ext, err := gorillasessions.New(store, "app-session")
+//	m, err := middleware.New(client, middleware.WithExtractor(ext))
+//	handler := m.Handler(app)
 //	// login handler: session.Values["user_id"] = user.ID
 //
 // The identifier comes from the value under DefaultIdentifierKey ("user_id"),

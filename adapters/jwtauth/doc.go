@@ -7,9 +7,9 @@
 // Mount autoidentify after jwtauth.Verifier (with or without
 // jwtauth.Authenticator), so the verified token is in the request's context:
 //
-//	ja := jwtauth.New("HS256", signKey, nil)
 //	ext, err := autojwtauth.New() // autojwtauth "github.com/autoidentify/autoidentify/adapters/jwtauth"
-//	r.Use(jwtauth.Verifier(ja), autoidentifyMiddleware)
+//	m, err := middleware.New(client, middleware.WithExtractor(ext))
+//	r.Use(jwtauth.Verifier(jwtauth.New("HS256", signKey, nil)), m.Handler)
 //
 // The identifier comes from the "sub" claim; the profile from the OpenID
 // Connect claims email, phone_number, given_name, family_name, name and

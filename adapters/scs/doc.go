@@ -8,7 +8,8 @@
 //
 //	sm := scs.New()
 //	ext, err := autoscs.New(sm) // autoscs "github.com/autoidentify/autoidentify/adapters/scs"
-//	handler := sm.LoadAndSave(autoidentifyMiddleware(app))
+//	m, err := middleware.New(client, middleware.WithExtractor(ext))
+//	handler := sm.LoadAndSave(m.Handler(app))
 //	// login handler: sm.Put(r.Context(), "user_id", user.ID)
 //
 // The identifier comes from the value under DefaultIdentifierKey ("user_id"),
