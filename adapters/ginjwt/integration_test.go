@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	autoidentifygin "github.com/autoidentify/autoidentify/adapters/gin"
 	"github.com/autoidentify/autoidentify/adapters/ginjwt"
 	"github.com/autoidentify/autoidentify/adapters/memory"
 	"github.com/autoidentify/autoidentify/identity"
@@ -19,9 +20,8 @@ import (
 )
 
 // TestSyncsThroughTheMiddleware runs the whole chain in a Gin engine:
-// gin-jwt, ExposeContext, then autoidentify's route (called as its Gin
-// adapter calls it), syncing to an in-memory directory. Only verified users
-// are created.
+// gin-jwt, ExposeContext, then autoidentify's Gin adapter, syncing to an
+// in-memory directory. Only verified users are created.
 func TestSyncsThroughTheMiddleware(t *testing.T) {
 	t.Parallel()
 	dir := memory.New()
@@ -34,18 +34,11 @@ func TestSyncsThroughTheMiddleware(t *testing.T) {
 		defer cancel()
 		assert.NoError(t, m.Close(ctx))
 	})
-	route := m.With()
 	auth := newAuth(t, signKey, nil, true) // DisabledAbort: rejected requests go on
 	past := newAuth(t, signKey, func() time.Time { return time.Now().Add(-2 * time.Hour) }, true)
 
 	engine := gin.New()
-	engine.Use(auth.MiddlewareFunc(), ginjwt.ExposeContext, func(c *gin.Context) {
-		r, ok := route.Identify(c.Writer, c.Request)
-		c.Request = r
-		if !ok {
-			c.Abort()
-		}
-	})
+	engine.Use(auth.MiddlewareFunc(), ginjwt.ExposeContext, autoidentifygin.New(m))
 	engine.GET("/", func(c *gin.Context) {
 		id, _ := identity.FromContext(c.Request.Context())
 		c.String(http.StatusOK, "[%s]", id.Identifier)

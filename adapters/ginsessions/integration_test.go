@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	autoidentifygin "github.com/autoidentify/autoidentify/adapters/gin"
 	"github.com/autoidentify/autoidentify/adapters/ginsessions"
 	"github.com/autoidentify/autoidentify/adapters/memory"
 	"github.com/autoidentify/autoidentify/identity"
@@ -20,9 +21,8 @@ import (
 )
 
 // TestSyncsThroughTheMiddleware runs the whole chain in a Gin engine:
-// sessions, ExposeContext, then autoidentify's route (called as its Gin
-// adapter calls it), syncing to an in-memory directory. A forged session
-// creates nobody.
+// sessions, ExposeContext, then autoidentify's Gin adapter, syncing to an
+// in-memory directory. A forged session creates nobody.
 func TestSyncsThroughTheMiddleware(t *testing.T) {
 	t.Parallel()
 	dir := memory.New()
@@ -35,17 +35,10 @@ func TestSyncsThroughTheMiddleware(t *testing.T) {
 		defer cancel()
 		assert.NoError(t, m.Close(ctx))
 	})
-	route := m.With()
 	store := cookie.NewStore(hashKey)
 
 	engine := gin.New()
-	engine.Use(sessions.Sessions(sessionName, store), ginsessions.ExposeContext, func(c *gin.Context) {
-		r, ok := route.Identify(c.Writer, c.Request)
-		c.Request = r
-		if !ok {
-			c.Abort()
-		}
-	})
+	engine.Use(sessions.Sessions(sessionName, store), ginsessions.ExposeContext, autoidentifygin.New(m))
 	engine.GET("/", func(c *gin.Context) {
 		id, _ := identity.FromContext(c.Request.Context())
 		c.String(http.StatusOK, "[%s]", id.Identifier)
