@@ -45,10 +45,13 @@ func classify(err error) result {
 		return reachable
 	case unauthorized(err):
 		return rejectedCredentials
-	case retryable(err):
-		return transient
+	case refusedLocally(err):
+		return noCall
 	}
-	return reachable
+	if status, ok := httpStatus(err); ok && status != 0 && !retryable(err) {
+		return reachable // it answered, refusing one user
+	}
+	return transient // no answer, or one worth retrying
 }
 
 func newBreaker(threshold int, cooldown, limit time.Duration, afterFunc func(time.Duration, func()) func() bool, log *slog.Logger) *breaker {
@@ -59,6 +62,9 @@ func newBreaker(threshold int, cooldown, limit time.Duration, afterFunc func(tim
 // the cool-down, to one caller at a time (probe is then true). It returns
 // ctx's error if ctx ends first.
 func (b *breaker) wait(ctx context.Context) (probe bool, err error) {
+	if err := ctx.Err(); err != nil {
+		return false, err
+	}
 	for {
 		b.mu.Lock()
 		switch {

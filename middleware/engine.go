@@ -123,7 +123,7 @@ func newEngine(dir Directory, c *config) *engine {
 }
 
 // observe is the request path: a user synced with this profile costs a
-// fingerprint, two hashes and a read lock, and allocates nothing.
+// fingerprint, a hash and a read lock, and allocates nothing.
 func (e *engine) observe(ctx context.Context, id *identity.Identity) {
 	fp := id.Profile.Fingerprint()
 	k := e.cache.key(id.Identifier, fp)
@@ -135,6 +135,9 @@ func (e *engine) observe(ctx context.Context, id *identity.Identity) {
 
 func (e *engine) miss(ctx context.Context, id *identity.Identity, fp uint64, k key) {
 	e.misses.Add(1)
+	if e.cache.lookup(k) == rejected {
+		return // refused with this profile: not sent again until it changes
+	}
 	if err := identity.ValidateIdentifier(id.Identifier, 0); err != nil {
 		// The extractor should have refused it; never send it.
 		e.failed.Add(1)
@@ -197,18 +200,17 @@ func (e *engine) submit(req context.Context, id identity.Identity, fp uint64, k 
 			return nil, nil
 		}
 	}
-	var err error
-	j := &job{ctx: ctx, start: time.Now(), done: make(chan struct{}), id: own(id), fp: fp}
-	switch {
-	case e.closing:
-		err = ErrClosed
-	case len(e.pending) >= e.queueSize:
+	var j *job
+	err := ErrClosed
+	if !e.closing {
 		err = ErrQueueFull
-	default:
-		select {
-		case e.queue <- j:
-		default:
-			err = ErrQueueFull // unreachable: see engine
+		if len(e.pending) < e.queueSize {
+			j = &job{ctx: ctx, start: time.Now(), done: make(chan struct{}), id: own(id), fp: fp}
+			select {
+			case e.queue <- j:
+				err = nil
+			default: // unreachable: see engine
+			}
 		}
 	}
 	if err != nil {
@@ -219,8 +221,7 @@ func (e *engine) submit(req context.Context, id identity.Identity, fp uint64, k 
 			e.log.Warn("middleware: sync queue full: new users are dropped and tried again on their next request",
 				"queue_size", e.queueSize)
 		}
-		j.ended, j.err = true, err
-		e.report(j, Outcome{Kind: Dropped, Identifier: id.Identifier, Err: err, Reason: Classify(err)})
+		e.report(ctx, nil, Outcome{Kind: Dropped, Identifier: id.Identifier, Err: err, Reason: Classify(err)})
 		return nil, err
 	}
 	e.pending[id.Identifier] = j
@@ -354,7 +355,7 @@ func (e *engine) succeed(j *job, fp uint64) (again bool) {
 	o, ok := e.endLocked(j, Synced, nil, synced)
 	e.mu.Unlock()
 	if ok {
-		e.report(j, o)
+		e.report(j.ctx, j, o)
 	}
 	return false
 }
@@ -363,9 +364,19 @@ func (e *engine) succeed(j *job, fp uint64) (again bool) {
 // the end of the job.
 func (e *engine) fail(j *job, fp uint64, err error) (again bool) {
 	j.failures++
-	if !retryable(err) && !unauthorized(err) {
-		// Refused: this profile is not sent again until it changes or the
-		// TTL passes, but a newer one may fare better.
+	switch {
+	case retryable(err) || unauthorized(err):
+		if j.failures < e.maxAttempts {
+			e.retryLater(j, backoff(j.failures, e.retryBase, e.retryMax, retryAfter(err), e.randN))
+			return false
+		}
+		// An outage delays a sync, it never loses it: the user is not
+		// marked, so their next request starts a new job.
+		e.end(j, Failed, fmt.Errorf("middleware: sync gave up after %d attempts: %w", j.failures, err), absent)
+		return false
+	case refused(err):
+		// This profile is not sent again until it changes or the TTL
+		// passes, but a newer one, arrived meanwhile, may fare better.
 		e.mu.Lock()
 		if !j.ended && j.fp != fp {
 			e.mu.Unlock()
@@ -375,18 +386,15 @@ func (e *engine) fail(j *job, fp uint64, err error) (again bool) {
 		o, ok := e.endLocked(j, Failed, fmt.Errorf("middleware: sync refused: %w", err), rejected)
 		e.mu.Unlock()
 		if ok {
-			e.report(j, o)
+			e.report(j.ctx, j, o)
 		}
 		return false
-	}
-	if j.failures >= e.maxAttempts {
-		// An outage delays a sync, it never loses it: the user is not
-		// marked, so their next request starts a new job.
-		e.end(j, Failed, fmt.Errorf("middleware: sync gave up after %d attempts: %w", j.failures, err), absent)
+	default:
+		// Not worth retrying now (a bad certificate, say), but no verdict on
+		// the user either: their next request tries again.
+		e.end(j, Failed, fmt.Errorf("middleware: sync failed: %w", err), absent)
 		return false
 	}
-	e.retryLater(j, backoff(j.failures, e.retryBase, e.retryMax, retryAfter(err), e.randN))
-	return false
 }
 
 // retryLater puts j back in the queue after d, without holding a worker.
@@ -414,7 +422,7 @@ func (e *engine) requeue(j *job) {
 	o, ok := e.endLocked(j, Dropped, ErrQueueFull, absent)
 	e.mu.Unlock()
 	if ok {
-		e.report(j, o)
+		e.report(j.ctx, j, o)
 	}
 }
 
@@ -458,7 +466,7 @@ func (e *engine) end(j *job, kind OutcomeKind, err error, st state) {
 	o, ok := e.endLocked(j, kind, err, st)
 	e.mu.Unlock()
 	if ok {
-		e.report(j, o)
+		e.report(j.ctx, j, o)
 	}
 }
 
@@ -489,9 +497,12 @@ func (e *engine) endLocked(j *job, kind OutcomeKind, err error, st state) (o Out
 }
 
 // report counts an ended job, logs a failure, calls the hooks, and then
-// releases whoever waits for the job (Ensure, Flush, Close).
-func (e *engine) report(j *job, o Outcome) {
-	defer close(j.done)
+// releases whoever waits for the job (Ensure, Flush, Close). j is nil for a
+// job dropped before it started.
+func (e *engine) report(ctx context.Context, j *job, o Outcome) {
+	if j != nil {
+		defer close(j.done)
+	}
 	switch o.Kind {
 	case Synced:
 		e.synced.Add(1)
@@ -502,7 +513,7 @@ func (e *engine) report(j *job, o Outcome) {
 		e.log.Warn("middleware: sync failed", "user", o.Identifier, "attempts", o.Attempts,
 			"reason", string(o.Reason), "err", o.Err)
 	}
-	e.emit(j.ctx, o)
+	e.emit(ctx, o)
 }
 
 func (e *engine) emit(ctx context.Context, o Outcome) {
@@ -565,7 +576,7 @@ func (e *engine) close(ctx context.Context) error {
 	}
 	e.mu.Unlock()
 	for _, l := range left {
-		e.report(l.j, l.o)
+		e.report(l.j.ctx, l.j, l.o)
 	}
 	if len(left) > 0 {
 		e.log.Warn("middleware: closed before every sync ended", "dropped", len(left), "err", err)

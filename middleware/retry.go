@@ -23,6 +23,22 @@ func retryable(err error) bool {
 	return !errors.Is(err, identity.ErrInvalidIdentifier)
 }
 
+// refused reports whether err refuses this user's profile: a 4xx answer
+// other than those retryable() and unauthorized() take, or a profile the
+// client would not send. Sending the same profile again would fail again.
+func refused(err error) bool {
+	if status, ok := httpStatus(err); ok && status >= 400 && status < 500 {
+		return true
+	}
+	return refusedLocally(err)
+}
+
+// refusedLocally reports whether the Directory refused the user before
+// calling the API.
+func refusedLocally(err error) bool {
+	return errors.Is(err, identity.ErrInvalidIdentifier) || errors.Is(err, identity.ErrInvalidAttribute)
+}
+
 // retryAfter returns the wait the server asked for, 0 if none.
 func retryAfter(err error) time.Duration {
 	var r interface{ RetryDelay() time.Duration }

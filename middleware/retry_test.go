@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/autoidentify/autoidentify/adapters/engagespot/engagespottest"
+	"github.com/autoidentify/autoidentify/identity"
 	"github.com/autoidentify/autoidentify/middleware"
 )
 
@@ -193,4 +195,45 @@ func TestRejectedCredentialsPauseAtOnce(t *testing.T) {
 	flush(t, m)
 	assert.Len(t, srv.Users(), 2)
 	assert.Zero(t, m.Stats().Failed, "jobs are kept during a pause")
+}
+
+// notRetryable is a failure without an answer that retrying cannot mend,
+// such as a bad TLS certificate.
+type notRetryable struct{}
+
+func (notRetryable) Error() string   { return "x509: certificate signed by unknown authority" }
+func (notRetryable) Retryable() bool { return false }
+
+func TestFailureWithoutVerdictIsTriedAgainOnTheNextRequest(t *testing.T) {
+	t.Parallel()
+	var calls atomic.Int32
+	dir := directoryFunc(func(context.Context, identity.Identity) error {
+		calls.Add(1)
+		return notRetryable{}
+	})
+	var out outcomes
+	m := newMiddleware(t, dir, out.option())
+	h := m.Handler(echo)
+	ann := user("ann", "")
+	for range 2 {
+		serve(h, &ann)
+		flush(t, m)
+	}
+	assert.Equal(t, int32(2), calls.Load(), "not retried, not remembered either")
+	assert.Equal(t, map[middleware.OutcomeKind]int{middleware.Failed: 2}, out.byKind(t))
+}
+
+func TestProfileTheClientRefusesIsNotSentAgain(t *testing.T) {
+	t.Parallel()
+	var attempts atomic.Int32
+	m, srv := setup(t, middleware.WithAttemptHook(func(context.Context, middleware.Attempt) { attempts.Add(1) }))
+	h := m.Handler(echo)
+	bad := identity.Identity{Identifier: "ann", Profile: identity.Profile{Custom: map[string]any{"identifier": "x"}}}
+	for range 3 {
+		serve(h, &bad)
+		flush(t, m)
+	}
+	assert.Equal(t, int32(1), attempts.Load())
+	assert.Zero(t, srv.Calls(), "refused by the client, before any request")
+	assert.False(t, m.Stats().Paused)
 }
