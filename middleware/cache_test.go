@@ -29,7 +29,7 @@ func TestCacheShardsAddUpToItsSize(t *testing.T) {
 func TestCacheStates(t *testing.T) {
 	t.Parallel()
 	clk := new(clock)
-	c := newCache(10, time.Hour, clk, func(n int64) int64 { return n - 1 }) // expire at 54 min
+	c := newCache(1000, time.Hour, clk, func(n int64) int64 { return n - 1 }) // expire at 54 min
 	ann, annChanged, bob := c.key("ann", 1), c.key("ann", 2), c.key("bob", 1)
 
 	assert.Equal(t, absent, c.lookup(ann))
