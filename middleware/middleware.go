@@ -76,8 +76,9 @@ func (m *Middleware) Flush(ctx context.Context) error { return m.e.flush(ctx) }
 // Close stops starting syncs, waits for those under way to end, and stops
 // the workers. Requests are still served afterwards, without syncs. If ctx
 // ends first, Close cancels what is under way, reports each unfinished sync
-// Dropped with ErrClosed, and returns ctx's error. Calling it again waits for
-// the first call and returns nil.
+// Dropped with ErrClosed, and returns ctx's error: give it a deadline, since
+// syncs wait out a pause of the API. Calling it again waits for the first
+// call and returns nil.
 func (m *Middleware) Close(ctx context.Context) error { return m.e.close(ctx) }
 
 // Stats returns the counters since New.

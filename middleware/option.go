@@ -11,7 +11,8 @@ import (
 	"github.com/autoidentify/autoidentify/identity"
 )
 
-// Defaults, each overridden by the option named after it.
+// Defaults, each set by the option named after it (WithBackoff sets the
+// retry ones, WithPause the pause ones).
 const (
 	// DefaultCacheSize is how many synced users the cache remembers. Each
 	// costs about 120 bytes, whatever the identifier's length.

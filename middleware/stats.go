@@ -3,8 +3,8 @@ package middleware
 // Stats are the middleware's counters since New. Counters only grow; the
 // last four are levels at the time of the call.
 type Stats struct {
-	Hits    uint64 // requests whose user was already synced: nothing to do
-	Misses  uint64 // requests (and Ensure calls) that needed a sync
+	Hits    uint64 // requests (and Ensure calls) whose user was synced already: nothing to do
+	Misses  uint64 // requests (and Ensure calls) that needed a sync, or whose profile was refused
 	Queued  uint64 // jobs started
 	Synced  uint64 // jobs that ended Synced
 	Dropped uint64 // jobs that ended Dropped, mostly for a full queue

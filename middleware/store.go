@@ -19,7 +19,11 @@ const (
 // The local LRU stays in front of it: a Store is consulted only on a local
 // miss, and only from background workers, never on the request path.
 // Leases expire by themselves, so an instance that dies holding one does not
-// block the user forever. Methods must be safe for concurrent use.
+// block the user forever. Methods must be safe for concurrent use and honour
+// ctx.
+//
+// An error means the Store is unavailable: the instance syncs the user on
+// its own, as it would without a Store, and logs the outage once.
 type Store interface {
 	// Claim tells in one round trip whether the user is already synced with
 	// this fingerprint, and if not, tries to take the lease to sync them.
