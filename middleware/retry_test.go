@@ -195,6 +195,7 @@ func TestRejectedCredentialsPauseAtOnce(t *testing.T) {
 	flush(t, m)
 	assert.Len(t, srv.Users(), 2)
 	assert.Zero(t, m.Stats().Failed, "jobs are kept during a pause")
+	assert.NotContains(t, log.String(), srv.APISecret)
 }
 
 // notRetryable is a failure without an answer that retrying cannot mend,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"sync"
 	"testing"
 	"time"
@@ -348,4 +349,45 @@ func waitHeld(t *testing.T, srv interface {
 	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
 	defer cancel()
 	require.NoError(t, srv.WaitHeld(ctx, n))
+}
+
+func TestBurstOfNewUsersIsBoundedByTheQueue(t *testing.T) {
+	t.Parallel()
+	const users, queue = 100_000, 100
+	var log logs
+	m, srv := setup(t, log.option(), middleware.WithQueueSize(queue))
+	h := m.Handler(echo)
+	srv.Hang() // the API takes nothing meanwhile: the worst case
+
+	r := httptest.NewRequest(http.MethodGet, "/", nil)
+	w := &nopWriter{h: http.Header{}}
+	for i := range users {
+		id := identity.Identity{Identifier: fmt.Sprint("burst-", i)}
+		h.ServeHTTP(w, r.WithContext(identity.NewContext(r.Context(), id)))
+	}
+	st := m.Stats()
+	assert.Equal(t, queue, st.Pending, "memory bounded by the queue")
+	assert.Equal(t, uint64(queue), st.Queued)
+	assert.Equal(t, uint64(users-queue), st.Dropped, "every drop counted")
+	assert.Equal(t, uint64(users), st.Misses)
+	assert.Equal(t, 1, log.count("sync queue full"))
+	srv.Release()
+	flush(t, m)
+	assert.Equal(t, uint64(queue), m.Stats().Synced)
+}
+
+func TestHitsLogNothing(t *testing.T) {
+	t.Parallel()
+	var log logs // at Debug level
+	m, _ := setup(t, log.option())
+	h := m.Handler(echo)
+	ann := user("ann", "ann@example.com")
+	serve(h, &ann)
+	flush(t, m)
+	before := log.String()
+	for range 10 {
+		serve(h, &ann)
+	}
+	assert.Equal(t, uint64(10), m.Stats().Hits)
+	assert.Equal(t, before, log.String())
 }
