@@ -26,7 +26,8 @@ type breaker struct {
 	probing   bool // the probe is under way
 	wake      chan struct{}
 	stopTimer func() bool
-	pauses    int // identifies the current pause to its timer
+	pauses    int  // identifies the current pause to its timer
+	closed    bool // no timer may be started
 }
 
 // result is what one pass through the breaker came to.
@@ -135,6 +136,9 @@ func (b *breaker) cooldownFor(asked time.Duration) time.Duration {
 func (b *breaker) pause(asked time.Duration) {
 	b.paused, b.probeDue = true, false
 	b.stop()
+	if b.closed {
+		return
+	}
 	b.pauses++
 	pause := b.pauses
 	b.stopTimer = b.afterFunc(b.cooldownFor(asked), func() {
@@ -167,9 +171,11 @@ func (b *breaker) isPaused() bool {
 	return b.paused
 }
 
-// close cancels a pending cool-down so that no timer outlives the engine.
+// close cancels a pending cool-down, and any later one, so that no timer
+// outlives the engine.
 func (b *breaker) close() {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	b.closed = true
 	b.stop()
 }

@@ -39,10 +39,8 @@ func New(dir Directory, opts ...Option) (*Middleware, error) {
 	if c.secure && c.signer == nil {
 		return nil, &ConfigError{Field: "SecureMode", Err: errors.New("needs WithTokenSigner: the front-end needs user tokens")}
 	}
-	m := &Middleware{e: newEngine(dir, &c), signer: c.signer, secure: c.secure, log: c.logger}
-	if m.log == nil {
-		m.log = m.e.log
-	}
+	e := newEngine(dir, &c)
+	m := &Middleware{e: e, signer: c.signer, secure: c.secure, log: e.log}
 	m.route = newRoute(m, c.route)
 	return m, nil
 }

