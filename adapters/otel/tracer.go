@@ -1,0 +1,201 @@
+package otelautoidentify
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/autoidentify/autoidentify/middleware"
+)
+
+// ScopeName is the instrumentation scope of the spans.
+const ScopeName = "github.com/autoidentify/autoidentify/adapters/otel"
+
+// Span names.
+const (
+	SpanSync   = "autoidentify.sync"   // one background sync of one user, from start to outcome
+	SpanUpsert = "autoidentify.upsert" // one API call of a sync
+)
+
+// HashLen is the length of a user hash: the first 64 bits of the digest, in
+// hex, plenty to find a user's spans and short enough to read.
+const HashLen = 16
+
+// Attributes.
+const (
+	keyUserHash   = attribute.Key("autoidentify.user.hash")
+	keyOutcome    = attribute.Key("autoidentify.sync.outcome")
+	keyAttempts   = attribute.Key("autoidentify.sync.attempts")
+	keyAttempt    = attribute.Key("autoidentify.attempt")
+	keyProbe      = attribute.Key("autoidentify.attempt.probe")
+	keyErrorType  = attribute.Key("error.type")                // OpenTelemetry semantic conventions
+	keyHTTPStatus = attribute.Key("http.response.status_code") // idem
+)
+
+// Tracer traces a Middleware's background syncs. It is safe for concurrent
+// use and may serve several Middlewares.
+type Tracer struct {
+	tracer  trace.Tracer
+	hashKey []byte
+}
+
+// New returns a Tracer; give its Options to middleware.New. A bad option
+// fails with a *ConfigError.
+func New(opts ...Option) (*Tracer, error) {
+	var c config
+	for _, opt := range opts {
+		if opt == nil {
+			return nil, &ConfigError{Field: "Option", Err: errors.New("nil")}
+		}
+		if err := opt(&c); err != nil {
+			return nil, err
+		}
+	}
+	if c.provider == nil {
+		c.provider = otel.GetTracerProvider()
+	}
+	return &Tracer{tracer: c.provider.Tracer(ScopeName), hashKey: c.hashKey}, nil
+}
+
+// Options returns what middleware.New needs to trace: a job context that
+// remembers the triggering request's span, and the attempt and outcome hooks
+// that record the spans.
+func (t *Tracer) Options() []middleware.Option {
+	return []middleware.Option{
+		middleware.WithJobContext(t.jobContext),
+		middleware.WithAttemptHook(t.attempt),
+		middleware.WithOutcomeHook(t.outcome),
+	}
+}
+
+// Hash returns the user hash the spans carry for identifier, to find a user's
+// syncs in the traces. Without WithHashKey it is the start of the hex
+// SHA-256: printf %s "$id" | sha256sum | cut -c1-16.
+func (t *Tracer) Hash(identifier string) string {
+	var sum [sha256.Size]byte
+	if t.hashKey == nil {
+		sum = sha256.Sum256([]byte(identifier))
+	} else {
+		mac := hmac.New(sha256.New, t.hashKey)
+		mac.Write([]byte(identifier))
+		mac.Sum(sum[:0])
+	}
+	return hex.EncodeToString(sum[:HashLen/2])
+}
+
+// String, GoString and LogValue never show the hash key.
+func (t Tracer) String() string {
+	if t.hashKey != nil {
+		return "otelautoidentify.Tracer{hash key: [redacted]}"
+	}
+	return "otelautoidentify.Tracer{}"
+}
+
+func (t Tracer) GoString() string { return t.String() }
+
+func (t Tracer) LogValue() slog.Value { return slog.StringValue(t.String()) }
+
+// A sync's span cannot start when its job context is made: that context is
+// thrown away when the request joins a sync already under way. So the job
+// context only remembers the request's span and the time, and the sync span
+// starts, back-dated, at the first attempt or at the outcome, whichever
+// comes first. Attempt spans are recorded when the attempt hook reports
+// them, with the attempt's own start and end.
+type jobKey struct{}
+
+type syncSpan struct {
+	link  trace.SpanContext // the triggering request's span, if it had one
+	start time.Time
+
+	mu   sync.Mutex
+	span trace.Span // nil until started
+}
+
+func (t *Tracer) jobContext(req, job context.Context) context.Context {
+	return context.WithValue(job, jobKey{}, &syncSpan{link: trace.SpanContextFromContext(req), start: time.Now()})
+}
+
+// syncSpanOf returns the sync span of the job ctx belongs to, starting it if
+// need be; nil for a context without a job.
+func (t *Tracer) syncSpanOf(ctx context.Context, identifier string) trace.Span {
+	s, _ := ctx.Value(jobKey{}).(*syncSpan)
+	if s == nil {
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.span == nil {
+		opts := []trace.SpanStartOption{
+			trace.WithTimestamp(s.start),
+			trace.WithAttributes(keyUserHash.String(t.Hash(identifier))),
+		}
+		if s.link.IsValid() {
+			opts = append(opts, trace.WithLinks(trace.Link{SpanContext: s.link}))
+		}
+		_, s.span = t.tracer.Start(ctx, SpanSync, opts...)
+	}
+	return s.span
+}
+
+func (t *Tracer) attempt(ctx context.Context, a middleware.Attempt) {
+	parent := t.syncSpanOf(ctx, a.Identifier)
+	if parent == nil {
+		return // a job context WithJobContext did not make: nothing to attach to
+	}
+	attrs := []attribute.KeyValue{keyAttempt.Int(a.Number)}
+	if a.Probe {
+		attrs = append(attrs, keyProbe.Bool(true))
+	}
+	_, span := t.tracer.Start(trace.ContextWithSpan(ctx, parent), SpanUpsert,
+		trace.WithTimestamp(a.Start), trace.WithSpanKind(trace.SpanKindClient), trace.WithAttributes(attrs...))
+	if a.Err != nil {
+		if status, ok := httpStatus(a.Err); ok && status > 0 {
+			span.SetAttributes(keyHTTPStatus.Int(status))
+		}
+		fail(span, middleware.Classify(a.Err))
+	}
+	span.End(trace.WithTimestamp(a.Start.Add(a.Duration)))
+}
+
+func (t *Tracer) outcome(ctx context.Context, o middleware.Outcome) {
+	span := t.syncSpanOf(ctx, o.Identifier)
+	if span == nil {
+		// No job: the middleware refused the identifier outright.
+		_, span = t.tracer.Start(ctx, SpanSync, trace.WithTimestamp(time.Now().Add(-o.Duration)),
+			trace.WithAttributes(keyUserHash.String(t.Hash(o.Identifier))))
+	}
+	span.SetAttributes(keyOutcome.String(o.Kind.String()), keyAttempts.Int(o.Attempts))
+	if o.Kind != middleware.Synced {
+		fail(span, o.Reason)
+	}
+	span.End()
+}
+
+// fail marks span failed with the reason alone: an error's text may quote
+// the identifier (a URL in a network error), which must stay out of traces.
+func fail(span trace.Span, reason middleware.Reason) {
+	if reason == "" {
+		reason = middleware.ReasonOther
+	}
+	span.SetAttributes(keyErrorType.String(string(reason)))
+	span.SetStatus(codes.Error, string(reason))
+}
+
+// httpStatus reads the status the middleware.Directory contract describes.
+func httpStatus(err error) (int, bool) {
+	var s interface{ HTTPStatus() int }
+	if errors.As(err, &s) {
+		return s.HTTPStatus(), true
+	}
+	return 0, false
+}
