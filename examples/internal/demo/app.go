@@ -1,0 +1,131 @@
+package demo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/autoidentify/autoidentify/adapters/engagespot"
+	"github.com/autoidentify/autoidentify/adapters/memory"
+	promautoidentify "github.com/autoidentify/autoidentify/adapters/prometheus"
+	"github.com/autoidentify/autoidentify/adapters/redis"
+	"github.com/autoidentify/autoidentify/identity"
+	"github.com/autoidentify/autoidentify/middleware"
+)
+
+// App is what an example mounts on its framework.
+type App struct {
+	Config Config
+	Log    *slog.Logger
+
+	// Middleware syncs the users JWT finds to Engagespot (or memory).
+	Middleware *middleware.Middleware
+	// JWT verifies "Authorization: Bearer" tokens signed with JWT_SECRET and
+	// maps their OpenID Connect claims.
+	JWT *identity.JWTExtractor
+	// Tokens is true when a signing key is set: mount
+	// Middleware.TokenHandler (it panics without one).
+	Tokens bool
+	// Metrics serves the middleware's counters for Prometheus.
+	Metrics http.Handler
+
+	redis *goredis.Client // nil without REDIS_URL
+}
+
+// New builds the App cfg describes. Errors name the variable at fault.
+func New(cfg Config, log *slog.Logger) (*App, error) {
+	jwt, err := identity.NewJWT(identity.HMACKey(cfg.JWTSecret))
+	if err != nil {
+		return nil, &EnvError{Var: EnvJWTSecret, Err: err}
+	}
+	app := &App{Config: cfg, Log: log, JWT: jwt}
+
+	metrics, err := promautoidentify.New()
+	if err != nil {
+		return nil, fmt.Errorf("demo: metrics: %w", err)
+	}
+	opts := append(metrics.Options(),
+		middleware.WithLogger(log), // pauses, failures, a full queue
+		middleware.WithOutcomeHook(app.logOutcome),
+		middleware.WithSecureMode(cfg.SecureMode),
+	)
+
+	var dir middleware.Directory
+	if cfg.UsesEngagespot() {
+		client, err := engagespot.New(cfg.APIKey, cfg.APISecret, engagespot.WithBaseURL(cfg.BaseURL))
+		if err != nil {
+			return nil, &EnvError{Var: EnvBaseURL, Err: err}
+		}
+		dir = client
+	} else {
+		dir = memory.New(memory.WithLogger(log))
+	}
+
+	if len(cfg.SigningKeyPEM) > 0 {
+		signer, err := engagespot.NewTokenSigner(cfg.APIKey, cfg.SigningKeyPEM)
+		if err != nil {
+			return nil, &EnvError{Var: EnvSigningKey, Err: err}
+		}
+		opts = append(opts, middleware.WithTokenSigner(signer))
+		app.Tokens = true
+	}
+
+	if cfg.RedisURL != "" {
+		ropts, err := goredis.ParseURL(cfg.RedisURL)
+		if err != nil {
+			return nil, &EnvError{Var: EnvRedisURL, Err: withoutURL(err)}
+		}
+		ropts.ContextTimeoutEnabled = true // a command that times out frees its connection
+		app.redis = goredis.NewClient(ropts)
+		store, err := redis.New(app.redis, redis.WithLogger(log))
+		if err != nil {
+			_ = app.redis.Close()
+			return nil, &EnvError{Var: EnvRedisURL, Err: err}
+		}
+		opts = append(opts, middleware.WithStore(store))
+	}
+
+	app.Middleware, err = middleware.New(dir, opts...)
+	if err != nil {
+		app.closeRedis()
+		return nil, fmt.Errorf("demo: middleware: %w", err)
+	}
+	metrics.Observe(app.Middleware)
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(metrics, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	app.Metrics = promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
+	return app, nil
+}
+
+// logOutcome logs each sync that ended synced or dropped; the middleware
+// logs the failures itself (WithLogger), so each outcome is one line.
+func (a *App) logOutcome(ctx context.Context, o middleware.Outcome) {
+	switch o.Kind {
+	case middleware.Synced:
+		a.Log.LogAttrs(ctx, slog.LevelInfo, "user synced",
+			slog.String("user", o.Identifier), slog.Int("attempts", o.Attempts), slog.Duration("took", o.Duration))
+	case middleware.Dropped:
+		a.Log.LogAttrs(ctx, slog.LevelWarn, "sync dropped: the user's next request tries again",
+			slog.String("user", o.Identifier), slog.String("reason", string(o.Reason)))
+	}
+}
+
+// Close drains the syncs under way until ctx ends, then lets go of Redis.
+func (a *App) Close(ctx context.Context) error {
+	err := a.Middleware.Close(ctx)
+	return errors.Join(err, a.closeRedis())
+}
+
+func (a *App) closeRedis() error {
+	if a.redis == nil {
+		return nil
+	}
+	return a.redis.Close()
+}

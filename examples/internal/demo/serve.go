@@ -1,0 +1,91 @@
+package demo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+)
+
+// Main runs an example and exits: 0 after a clean shutdown, 2 for a bad
+// configuration, 1 for any other failure. routes mounts the App on the
+// example's framework and returns the server's handler.
+func Main(name string, routes func(*App) http.Handler) {
+	err := Run(context.Background(), name, os.Getenv, os.Stdout, os.Stderr, routes)
+	switch {
+	case err == nil:
+		os.Exit(0)
+	case errors.As(err, new(*EnvError)):
+		fmt.Fprintf(os.Stderr, "%s: configuration error:\n%v\n", name, err)
+		os.Exit(2)
+	default:
+		fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
+		os.Exit(1)
+	}
+}
+
+// Run reads the configuration, serves routes(app) until ctx ends or the
+// process gets SIGINT or SIGTERM, then stops accepting and drains the
+// syncs under way for up to DRAIN_TIMEOUT. Logs go to stderr; the demo token
+// to stdout.
+func Run(ctx context.Context, name string, getenv func(string) string, stdout, stderr io.Writer, routes func(*App) http.Handler) error {
+	log := slog.New(slog.NewTextHandler(stderr, nil))
+	cfg, err := FromEnv(getenv)
+	if err != nil {
+		return err
+	}
+	app, err := New(cfg, log)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		_ = app.Close(context.Background())
+		return &EnvError{Var: EnvAddr, Err: err}
+	}
+	srv := &http.Server{Handler: routes(app), ReadHeaderTimeout: 10 * time.Second}
+
+	log.Info(name+" example listening", "addr", ln.Addr().String(), "", cfg) // "" inlines the config
+	if (cfg.APIKey == "") != (cfg.APISecret == "") {
+		log.Warn("only one of " + EnvAPIKey + " and " + EnvAPISecret + " is set: users go to the in-memory directory")
+	}
+	if cfg.JWTSecretGenerated {
+		if err := printTry(stdout, cfg.JWTSecret, ln.Addr()); err != nil {
+			log.Error("printing the demo token", "err", err)
+		}
+	}
+
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	select {
+	case err = <-served: // the listener failed
+	case <-ctx.Done():
+	}
+	stop() // a second signal kills at once
+
+	log.Info("shutting down: draining syncs under way", "drain_timeout", cfg.DrainTimeout)
+	drain, cancel := context.WithTimeout(context.Background(), cfg.DrainTimeout)
+	defer cancel()
+	// Shutdown first: a request still running may start one more sync.
+	if serr := srv.Shutdown(drain); serr != nil {
+		log.Warn("requests still running at the drain deadline", "err", serr)
+	}
+	if cerr := app.Close(drain); cerr != nil {
+		log.Warn("drain deadline passed: the syncs left were dropped and run on the users' next requests", "err", cerr)
+	}
+	s := app.Middleware.Stats()
+	log.Info("stopped", "synced", s.Synced, "failed", s.Failed, "dropped", s.Dropped)
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return err
+}

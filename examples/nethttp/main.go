@@ -1,0 +1,44 @@
+// Command nethttp is autoidentify on a net/http server: every request to
+// /api/ with a valid bearer token makes sure its user exists in Engagespot.
+//
+//	go run ./examples/nethttp
+//
+// It needs no account: without ENGAGESPOT_API_KEY and ENGAGESPOT_API_SECRET,
+// users go to an in-memory directory that logs each create and update, and
+// without JWT_SECRET it prints a token to try. The variables it reads are
+// listed in the README.
+package main
+
+import (
+	"encoding/json"
+	"net/http"
+
+	"github.com/autoidentify/autoidentify/examples/internal/demo"
+	"github.com/autoidentify/autoidentify/identity"
+	"github.com/autoidentify/autoidentify/middleware"
+)
+
+func main() { demo.Main("nethttp", routes) }
+
+func routes(app *demo.App) http.Handler {
+	mux := http.NewServeMux()
+	// Outside the middleware: no token needed.
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
+	mux.Handle("GET /metrics", app.Metrics)
+
+	// Verify the bearer token, answer 401 without a user, sync the user in
+	// the background.
+	api := app.Middleware.With(middleware.WithExtractor(app.JWT), middleware.WithRequired(true))
+	mux.Handle("GET /api/me", api.Handler(http.HandlerFunc(me)))
+	if app.Tokens {
+		// Secure mode: the front-end's Engagespot user token.
+		mux.Handle("GET /api/engagespot/token", api.TokenHandler())
+	}
+	return mux
+}
+
+func me(w http.ResponseWriter, r *http.Request) {
+	id, _ := identity.FromContext(r.Context()) // always there behind WithRequired
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(map[string]string{"identifier": id.Identifier})
+}
