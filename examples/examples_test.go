@@ -176,6 +176,28 @@ func TestContract(t *testing.T) {
 	})
 }
 
+// A sync Engagespot refuses is logged once, and the request was served anyway.
+func TestSyncFailureLogged(t *testing.T) {
+	t.Parallel()
+	forEachExample(t, func(t *testing.T, name string) {
+		api := engagespottest.NewServer(t)
+		api.FailAlways(http.StatusUnprocessableEntity)
+		p := start(t, name, fakeEnv(api))
+		status, _ := p.get("/api/me", token(t, secret, ada()))
+		require.Equal(t, http.StatusOK, status)
+		failed := regexp.MustCompile(`level=WARN msg="middleware: sync failed" user=user-1 attempts=1 reason=client_error`)
+		p.waitCount(p.stderr, failed, 1)
+		status, _ = p.get("/api/me", token(t, secret, ada())) // refused with this profile: not sent again
+		require.Equal(t, http.StatusOK, status)
+
+		p.stop()
+		assert.Len(t, failed.FindAllString(p.stderr.String(), -1), 1)
+		assert.NotContains(t, p.stderr.String(), `msg="user synced"`)
+		assert.Equal(t, 1, api.Calls())
+		assert.Contains(t, p.stderr.String(), "msg=stopped synced=0 failed=1 dropped=0")
+	})
+}
+
 // Secure mode identifies users but creates nobody, and serves user tokens.
 func TestSecureMode(t *testing.T) {
 	t.Parallel()
