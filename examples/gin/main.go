@@ -28,7 +28,7 @@ func routes(app *demo.App) http.Handler {
 	api := r.Group("/api", autoidentifygin.New(app.Middleware, auth...))
 	api.GET("/me", me)
 	if app.Tokens {
-		// Secure mode: the front-end's Engagespot user token.
+		// With a signing key: the user token Engagespot's front-end library needs in secure mode.
 		r.GET("/api/engagespot/token", autoidentifygin.TokenHandler(app.Middleware, auth...))
 	}
 	return r

@@ -22,7 +22,7 @@ func routes(app *demo.App) http.Handler {
 	api := app.Middleware.With(middleware.WithExtractor(app.JWT), middleware.WithRequired(true))
 	mux.Handle("GET /api/me", api.Handler(http.HandlerFunc(me)))
 	if app.Tokens {
-		// Secure mode: the front-end's Engagespot user token.
+		// With a signing key: the user token Engagespot's front-end library needs in secure mode.
 		mux.Handle("GET /api/engagespot/token", api.TokenHandler())
 	}
 	return mux
