@@ -307,8 +307,8 @@ func (e *engine) step(j *job) (again bool) {
 		return false // Close gave up: this failure says nothing about the API
 	}
 	r = classify(callErr)
-	if lease {
-		e.settleLease(j, id.Identifier, fp, callErr)
+	if e.store != nil {
+		e.record(j, id.Identifier, fp, lease, callErr)
 	}
 	if callErr == nil {
 		return e.succeed(j, fp)
@@ -434,16 +434,22 @@ func (e *engine) claim(j *job, identifier string, fp uint64) (Claim, error) {
 	return c, err
 }
 
-// settleLease records the sync in the Store, or drops the lease after a
-// failure so that another attempt need not wait for it to expire.
-func (e *engine) settleLease(j *job, identifier string, fp uint64, callErr error) {
+// record tells the Store how the sync went. Done follows every success, even
+// one that ran without the lease because Claim failed: the fleet then learns
+// the user as soon as the Store answers again (a Store still down answers at
+// once). Release follows a failure, if this instance holds the lease, so that
+// another attempt need not wait for it to expire.
+func (e *engine) record(j *job, identifier string, fp uint64, lease bool, callErr error) {
 	ctx, cancel := context.WithTimeout(j.ctx, e.attemptTimeout)
 	defer cancel()
 	var err error
-	if callErr == nil {
+	switch {
+	case callErr == nil:
 		err = e.store.Done(ctx, identifier, fp)
-	} else {
+	case lease:
 		err = e.store.Release(ctx, identifier)
+	default:
+		return
 	}
 	e.storeHealth(err)
 }

@@ -28,7 +28,10 @@ type Store interface {
 	// Claim tells in one round trip whether the user is already synced with
 	// this fingerprint, and if not, tries to take the lease to sync them.
 	Claim(ctx context.Context, identifier string, fingerprint uint64) (Claim, error)
-	// Done records a successful sync with this fingerprint and drops the lease.
+	// Done records a successful sync with this fingerprint and drops the
+	// lease if this instance holds it. It follows every successful sync,
+	// also one made without the lease (Claim failed, or another instance
+	// held the lease too long), so the fleet learns the user either way.
 	Done(ctx context.Context, identifier string, fingerprint uint64) error
 	// Release drops this instance's lease after a failed sync, so another
 	// attempt (here or elsewhere) can start without waiting for it to expire.

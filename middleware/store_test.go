@@ -78,8 +78,10 @@ func TestStore(t *testing.T) {
 		{name: "another instance is syncing, then lets go",
 			script: []claimAnswer{{claim: middleware.ClaimBusy}, {claim: middleware.ClaimAcquired}},
 			calls:  1, done: []string{annDone}, waits: []time.Duration{500 * time.Millisecond}, kind: middleware.Synced},
-		{name: "the store is down: sync alone", script: []claimAnswer{{err: errRedisDown}},
-			calls: 1, kind: middleware.Synced},
+		{name: "the store is down: sync alone, then tell it", script: []claimAnswer{{err: errRedisDown}},
+			calls: 1, done: []string{annDone}, kind: middleware.Synced},
+		{name: "the store is down and the sync fails: no lease to drop", script: []claimAnswer{{err: errRedisDown}},
+			status: http.StatusUnprocessableEntity, calls: 1, kind: middleware.Failed},
 		{name: "the sync fails: the lease is dropped", script: []claimAnswer{{claim: middleware.ClaimAcquired}},
 			status: http.StatusUnprocessableEntity, calls: 1, released: []string{"ann"}, kind: middleware.Failed},
 	}
@@ -120,6 +122,8 @@ func TestStoreLeaseHeldTooLongStillSyncs(t *testing.T) {
 	flush(t, m)
 	assert.Equal(t, 1, srv.Calls(), "a second upsert is harmless, a lost user is not")
 	assert.Greater(t, store.claims, 10)
+	assert.Equal(t, []string{fmt.Sprintf("ann:%x", ann.Profile.Fingerprint())}, store.done,
+		"the fleet learns the user from whoever synced them")
 }
 
 func TestStoreOutageIsLoggedOnce(t *testing.T) {

@@ -198,3 +198,31 @@ func TestFleetLeaseOfADeadInstanceExpires(t *testing.T) {
 	require.NoError(t, alive.m.Ensure(ctx, userIdentity("user-1")), "synced once the lease expired")
 	assert.Equal(t, 1, api.CallsFor("user-1"))
 }
+
+func TestFleetLearnsAUserSyncedWhileRedisWasDown(t *testing.T) {
+	t.Parallel()
+	api := engagespottest.NewServer(t)
+	srv := redistest.Start(t)
+	clock := newFakeClock()
+	a := newInstance(t, api, srv, redis.WithClock(clock.Now))
+	b := newInstance(t, api, srv, redis.WithClock(clock.Now))
+
+	// a's Claim fails, so a syncs ann local-only; Redis comes back while the
+	// API call is under way, and the cooldown passes.
+	srv.Kill()
+	api.Hang()
+	a.serve("ann")
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	require.NoError(t, api.WaitHeld(ctx, 1))
+	srv.Restart()
+	clock.Advance(redis.DefaultCooldown)
+	api.Release()
+	a.flush(t)
+	assert.Equal(t, 1, strings.Count(a.logs.String(), "redis back, shared mode resumed"), "Done probed Redis:\n%s", a.logs.String())
+
+	b.serve("ann")
+	b.flush(t)
+	assert.Equal(t, 1, api.CallsFor("ann"), "b learned from the fleet that a synced ann")
+	assert.EqualValues(t, 1, b.m.Stats().Synced)
+}
