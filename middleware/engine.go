@@ -57,7 +57,6 @@ type engine struct {
 
 	misses, queued, synced, dropped, failed, retries atomic.Uint64
 	inFlight                                         atomic.Int64
-	storeDown                                        atomic.Bool
 
 	mu       sync.Mutex
 	pending  map[string]*job // by identifier: the jobs not yet ended
@@ -290,7 +289,7 @@ func (e *engine) step(j *job) (again bool) {
 	if e.store != nil {
 		claim, err := e.claim(j, id.Identifier, fp)
 		switch {
-		case err != nil: // the Store is down: go on alone
+		case err != nil: // the Store is down (and says so): go on alone
 		case claim == ClaimSynced:
 			return e.succeed(j, fp)
 		case claim == ClaimBusy && j.polls < maxBusyPolls:
@@ -429,9 +428,7 @@ func (e *engine) requeue(j *job) {
 func (e *engine) claim(j *job, identifier string, fp uint64) (Claim, error) {
 	ctx, cancel := context.WithTimeout(j.ctx, e.attemptTimeout)
 	defer cancel()
-	c, err := e.store.Claim(ctx, identifier, fp)
-	e.storeHealth(err)
-	return c, err
+	return e.store.Claim(ctx, identifier, fp)
 }
 
 // record tells the Store how the sync went. Done follows every success, even
@@ -442,26 +439,11 @@ func (e *engine) claim(j *job, identifier string, fp uint64) (Claim, error) {
 func (e *engine) record(j *job, identifier string, fp uint64, lease bool, callErr error) {
 	ctx, cancel := context.WithTimeout(j.ctx, e.attemptTimeout)
 	defer cancel()
-	var err error
 	switch {
 	case callErr == nil:
-		err = e.store.Done(ctx, identifier, fp)
+		_ = e.store.Done(ctx, identifier, fp) // the Store logs its outages
 	case lease:
-		err = e.store.Release(ctx, identifier)
-	default:
-		return
-	}
-	e.storeHealth(err)
-}
-
-// storeHealth logs the Store going down and coming back, once each.
-func (e *engine) storeHealth(err error) {
-	if err != nil {
-		if e.storeDown.CompareAndSwap(false, true) {
-			e.log.Warn("middleware: store unavailable: syncing without it", "err", err)
-		}
-	} else if e.storeDown.CompareAndSwap(true, false) {
-		e.log.Info("middleware: store available again")
+		_ = e.store.Release(ctx, identifier)
 	}
 }
 

@@ -23,7 +23,14 @@ const (
 // ctx.
 //
 // An error means the Store is unavailable: the instance syncs the user on
-// its own, as it would without a Store, and logs the outage once.
+// its own, as it would without a Store.
+//
+// The Store logs its own outages; the middleware logs nothing about Store
+// errors, since only the Store can tell an outage from a stray error, and
+// when it is over (an old call that succeeds after the outage began proves
+// nothing). It should say so once: one warning when it becomes unavailable
+// and one line when it is back, never one per call (adapters/redis does so,
+// with a breaker that skips the network while it is down).
 type Store interface {
 	// Claim tells in one round trip whether the user is already synced with
 	// this fingerprint, and if not, tries to take the lease to sync them.

@@ -41,7 +41,7 @@ func newInstance(t *testing.T, api *engagespottest.Server, srv *redistest.Server
 	opts = append([]redis.Option{redis.WithLogger(logs.Logger()), redis.WithTimeout(10 * time.Second)}, opts...)
 	store, err := redis.New(newClient(t, srv), opts...)
 	require.NoError(t, err)
-	m, err := middleware.New(dir, middleware.WithStore(store))
+	m, err := middleware.New(dir, middleware.WithStore(store), middleware.WithLogger(logs.Logger()))
 	require.NoError(t, err)
 	t.Cleanup(func() { assert.NoError(t, m.Close(context.Background())) })
 
@@ -160,6 +160,7 @@ func TestFleetSurvivesRedisKilledMidRun(t *testing.T) {
 		assert.EqualValues(t, 1000, s.Synced, "instance %d", n)
 		assert.Zero(t, s.Failed+s.Dropped, "instance %d", n)
 		assert.Equal(t, 1, strings.Count(in.logs.String(), "redis unavailable"), "instance %d logs the outage once:\n%s", n, in.logs.String())
+		assert.Equal(t, 1, strings.Count(in.logs.String(), "level=WARN"), "instance %d: one outage, one warning:\n%s", n, in.logs.String())
 	}
 
 	// Redis comes back: once the cooldown has passed, the first sync of each
