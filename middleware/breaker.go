@@ -55,6 +55,22 @@ func classify(err error) result {
 	return transient // no answer, or one worth retrying
 }
 
+// pass is one trip through the breaker: a wait that let a call go, to be
+// followed by exactly one done.
+type pass struct {
+	b     *breaker
+	probe bool
+	ended bool
+}
+
+// end tells the breaker what the pass came to; later calls do nothing.
+func (p *pass) end(r result, err error) {
+	if !p.ended {
+		p.ended = true
+		p.b.done(p.probe, r, err)
+	}
+}
+
 func newBreaker(threshold int, cooldown, limit time.Duration, afterFunc func(time.Duration, func()) func() bool, log *slog.Logger) *breaker {
 	return &breaker{threshold: threshold, cooldown: cooldown, limit: limit, afterFunc: afterFunc, log: log, wake: make(chan struct{})}
 }

@@ -272,11 +272,8 @@ func (e *engine) step(j *job) (again bool) {
 	if err != nil {
 		return false // Close gave up waiting: it ends the job
 	}
-	var (
-		r       = noCall
-		callErr error
-	)
-	defer func() { e.breaker.done(probe, r, callErr) }()
+	p := pass{b: e.breaker, probe: probe}
+	defer p.end(noCall, nil) // no call was made after all, or one panicked
 
 	e.mu.Lock()
 	id, fp, ended := j.id, j.fp, j.ended
@@ -301,11 +298,10 @@ func (e *engine) step(j *job) (again bool) {
 		}
 	}
 
-	callErr = e.attempt(j, id, probe)
+	callErr := e.attempt(j, id, &p)
 	if e.ctx.Err() != nil {
 		return false // Close gave up: this failure says nothing about the API
 	}
-	r = classify(callErr)
 	if e.store != nil {
 		e.record(j, id.Identifier, fp, lease, callErr)
 	}
@@ -315,8 +311,10 @@ func (e *engine) step(j *job) (again bool) {
 	return e.fail(j, fp, callErr)
 }
 
-// attempt makes one API call.
-func (e *engine) attempt(j *job, id identity.Identity, probe bool) (err error) {
+// attempt makes one API call, and tells the breaker what it came to before
+// the attempt hooks and the job's outcome hear of it, so that what they read
+// in Stats (Paused) already agrees with this call.
+func (e *engine) attempt(j *job, id identity.Identity, p *pass) (err error) {
 	n := int(j.attempts.Add(1))
 	ctx, cancel := context.WithTimeout(j.ctx, e.attemptTimeout)
 	defer cancel()
@@ -336,8 +334,11 @@ func (e *engine) attempt(j *job, id identity.Identity, probe bool) (err error) {
 	if n > 1 {
 		e.retries.Add(1)
 	}
+	if e.ctx.Err() == nil { // else Close gave up: this failure says nothing about the API
+		p.end(classify(err), err)
+	}
 	for _, h := range e.onAttempt {
-		h(j.ctx, Attempt{Identifier: id.Identifier, Number: n, Start: start, Duration: elapsed, Err: err, Probe: probe})
+		h(j.ctx, Attempt{Identifier: id.Identifier, Number: n, Start: start, Duration: elapsed, Err: err, Probe: p.probe})
 	}
 	return err
 }

@@ -176,3 +176,48 @@ func TestClassify(t *testing.T) {
 		assert.Equal(t, tt.want, middleware.Classify(tt.err), "%v", tt.err)
 	}
 }
+
+// TestStatsAgreeWithTheHooks: the breaker hears of a call before the hooks
+// and Flush do, so Stats().Paused already shows what the call did.
+func TestStatsAgreeWithTheHooks(t *testing.T) {
+	t.Parallel()
+	const cooldown = time.Minute
+	type seen struct {
+		hook   string
+		paused bool
+	}
+	var (
+		m      *middleware.Middleware
+		mu     sync.Mutex
+		seenBy []seen
+	)
+	record := func(hook string) {
+		paused := m.Stats().Paused
+		mu.Lock()
+		defer mu.Unlock()
+		seenBy = append(seenBy, seen{hook, paused})
+	}
+	ts := &timers{}
+	m, srv := setup(t, ts.option(), middleware.WithWorkers(1), middleware.WithMaxAttempts(1),
+		middleware.WithPause(100, cooldown),
+		middleware.WithAttemptHook(func(context.Context, middleware.Attempt) { record("attempt") }),
+		middleware.WithOutcomeHook(func(context.Context, middleware.Outcome) { record("outcome") }))
+	h := m.Handler(echo)
+
+	srv.FailAlways(http.StatusUnauthorized) // pauses the calls at once
+	ann := user("ann", "")
+	serve(h, &ann)
+	flush(t, m)
+	assert.True(t, m.Stats().Paused, "paused as Flush returns")
+
+	srv.ClearFaults()
+	bob := user("bob", "")
+	serve(h, &bob) // waits for the cool-down, then probes
+	require.Equal(t, 1, ts.fire(func(d time.Duration) bool { return d == cooldown }))
+	flush(t, m)
+	assert.False(t, m.Stats().Paused, "resumed as Flush returns")
+
+	mu.Lock()
+	defer mu.Unlock()
+	assert.Equal(t, []seen{{"attempt", true}, {"outcome", true}, {"attempt", false}, {"outcome", false}}, seenBy)
+}
