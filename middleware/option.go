@@ -234,7 +234,8 @@ func WithSecureMode(on bool) Option {
 }
 
 // WithTokenSigner sets what mints user tokens for TokenHandler
-// (adapters/engagespot's TokenSigner). Default: none.
+// (adapters/engagespot's TokenSigner); TokenHandler panics without one.
+// Default: none.
 func WithTokenSigner(s TokenSigner) Option {
 	return optionFunc(func(c *config) error {
 		if s == nil {

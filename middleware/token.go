@@ -18,8 +18,10 @@ type TokenSigner interface {
 // signed gets 500, its cause logged, not sent. Answers are never cached. It
 // syncs nobody: mount it behind Handler for that.
 //
-// It panics if New was not given WithTokenSigner: a mistake to catch when the
-// routes are set up, not on a request.
+// It panics if New was not given WithTokenSigner, as http.Handle panics
+// given a nil handler: the mistake shows when the routes are set up, at
+// start-up, not as an error answered in production once the front-end
+// first asks for a token.
 func (rt *Route) TokenHandler() http.Handler {
 	signer := rt.m.signer
 	if signer == nil {

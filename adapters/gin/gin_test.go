@@ -200,3 +200,12 @@ func BenchmarkGin(b *testing.B) {
 		})
 	}
 }
+
+func TestTokenHandlerWithoutSignerPanicsWhenMounted(t *testing.T) {
+	t.Parallel()
+	m, _ := setup(t)
+	r := gin.New()
+	assert.PanicsWithValue(t, "middleware: TokenHandler needs WithTokenSigner", func() {
+		r.GET("/engagespot/token", autoidentifygin.TokenHandler(m))
+	})
+}
