@@ -16,9 +16,30 @@
 //	api := r.Group("/api", autoidentifygin.New(m, middleware.WithRequired(true)))
 //	r.GET("/engagespot/token", autoidentifygin.TokenHandler(m))
 //
-// The user found is put in the request's context, c.Request.Context(), where
-// FromContext reads it (and identity.FromContext(c) too, with the engine's
-// ContextWithFallback on). Nothing is stored with c.Set, which would cost an
-// allocation per request; nothing keeps the *gin.Context beyond the request:
-// background syncs get the identity, never the context.
+// FromContext(c) returns the user New found. Nothing keeps the *gin.Context
+// beyond the request: background syncs get the identity, never the context.
+//
+// # Extractors that read the Gin context
+//
+// Gin-aware auth and session middleware (gin-jwt, gin-contrib/sessions)
+// leave what they verified in the *gin.Context, not in the request. Their
+// extractors (adapters/ginjwt, adapters/ginsessions) are Extractors, passed
+// with middleware.WithExtractor like any other; New and TokenHandler notice
+// and read the *gin.Context directly:
+//
+//	ext, err := ginjwt.New()
+//	m, err := middleware.New(client, middleware.WithExtractor(ext))
+//	r.Use(authMW.MiddlewareFunc(), autoidentifygin.New(m))
+//
+// # Where the user goes
+//
+// With any other extractor, New puts the user in the request's context,
+// c.Request.Context(), where identity.FromContext reads it too (and
+// identity.FromContext(c), with the engine's ContextWithFallback on).
+//
+// With an Extractor, New copies the user nowhere, since that costs three
+// allocations per request: a request whose user is synced already allocates
+// nothing beyond the auth library's own read. It only marks, in the
+// *gin.Context's keys, which extractor found the user, and FromContext(c)
+// asks it again; identity.FromContext does not see that user.
 package gin

@@ -4,13 +4,13 @@
 //
 // # Use
 //
-// Mount autoidentify after the gin-jwt middleware, so the verified claims
-// are in the Gin context, and after ExposeContext (see Gin below):
+// Mount autoidentify's Gin adapter (adapters/gin) after the gin-jwt
+// middleware, so the verified claims are in the Gin context:
 //
 //	authMW, _ := jwt.New(&jwt.GinJWTMiddleware{Key: key, IdentityKey: "id", ...})
 //	ext, err := ginjwt.New(ginjwt.WithClaimsOptions(identity.WithIdentifierClaim("id")))
 //	m, err := middleware.New(client, middleware.WithExtractor(ext))
-//	r.Use(authMW.MiddlewareFunc(), ginjwt.ExposeContext, autoidentifygin.New(m))
+//	r.Use(authMW.MiddlewareFunc(), autoidentifygin.New(m))
 //
 // The identifier comes from the claim gin-jwt keeps the identity under,
 // DefaultIdentifierClaim ("identity", gin-jwt's default IdentityKey): name
@@ -23,10 +23,11 @@
 // # Gin
 //
 // The claims live in the *gin.Context, not in the request: ExtractGin reads
-// them from there. Extract, for identity.Extractor, finds the *gin.Context
-// under gin.ContextKey in the request's context and finds no user without
-// it: mount ExposeContext before autoidentify's Gin middleware to put it
-// there.
+// them from there, which makes the Extractor an adapters/gin Extractor.
+// adapters/gin's New calls ExtractGin, and a request whose user is synced
+// already then allocates nothing beyond gin's c.Get. Extract, for
+// identity.Extractor, finds the *gin.Context only where adapters/gin's
+// TokenHandler put it in the request's context, and no user elsewhere.
 //
 // # Trust
 //

@@ -49,8 +49,10 @@ func New(opts ...Option) (*Extractor, error) {
 	return &Extractor{mapper: mapper}, nil
 }
 
-// Extract returns the user of the Gin request r belongs to, found under
-// gin.ContextKey in r's context; without it there is no user.
+// Extract returns the user of the Gin request r belongs to, if r's context
+// carries its *gin.Context under gin.ContextKey (adapters/gin's TokenHandler
+// puts it there); without it there is no user. adapters/gin's New calls
+// ExtractGin instead.
 func (e *Extractor) Extract(r *http.Request) (identity.Identity, bool, error) {
 	c, ok := r.Context().Value(gin.ContextKey).(*gin.Context)
 	if !ok || c == nil {

@@ -1,6 +1,7 @@
 package ginjwt_test
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"net/http/httptest"
@@ -82,9 +83,9 @@ func TestExtract(t *testing.T) {
 	auth := newAuth(t, signKey, nil, true)
 	foreign := newAuth(t, otherKey, nil, true)
 	past := newAuth(t, signKey, func() time.Time { return time.Now().Add(-2 * time.Hour) }, true)
-	mounted := []gin.HandlerFunc{ginjwt.ExposeContext, auth.MiddlewareFunc()}
+	mounted := []gin.HandlerFunc{exposeContext, auth.MiddlewareFunc()}
 	planted := func(v any) []gin.HandlerFunc {
-		return []gin.HandlerFunc{ginjwt.ExposeContext, func(c *gin.Context) { c.Set("JWT_PAYLOAD", v) }}
+		return []gin.HandlerFunc{exposeContext, func(c *gin.Context) { c.Set("JWT_PAYLOAD", v) }}
 	}
 
 	tests := []struct {
@@ -131,7 +132,7 @@ func TestExtract(t *testing.T) {
 		},
 		{
 			name:  "middleware not mounted: no user, no panic",
-			mws:   []gin.HandlerFunc{ginjwt.ExposeContext},
+			mws:   []gin.HandlerFunc{exposeContext},
 			token: token(t, auth, jwt.MapClaims{"identity": "ann"}),
 		},
 		{
@@ -233,4 +234,10 @@ func TestNewRejectsBadConfig(t *testing.T) {
 	var cfgErr *identity.ConfigError
 	require.True(t, errors.As(err, &cfgErr), "%v", err)
 	assert.Equal(t, "IdentifierClaim", cfgErr.Field)
+}
+
+// exposeContext puts the *gin.Context in the request's context, where
+// Extract finds it, as adapters/gin's TokenHandler does.
+func exposeContext(c *gin.Context) {
+	c.Request = c.Request.WithContext(context.WithValue(c.Request.Context(), gin.ContextKey, c))
 }

@@ -3,13 +3,12 @@
 //
 // # Use
 //
-// Mount autoidentify after sessions.Sessions (or sessions.SessionsMany), so
-// the session is in the Gin context, and after ExposeContext (see Gin below):
+// Mount autoidentify's Gin adapter (adapters/gin) after sessions.Sessions
+// (or sessions.SessionsMany), so the session is in the Gin context:
 //
 //	ext, err := ginsessions.New()
 //	m, err := middleware.New(client, middleware.WithExtractor(ext))
-//	r.Use(sessions.Sessions("app-session", cookie.NewStore(hashKey)),
-//		ginsessions.ExposeContext, autoidentifygin.New(m))
+//	r.Use(sessions.Sessions("app-session", cookie.NewStore(hashKey)), autoidentifygin.New(m))
 //	// login handler: s := sessions.Default(c); s.Set("user_id", user.ID); s.Save()
 //
 // The identifier comes from the value under DefaultIdentifierKey ("user_id"),
@@ -21,10 +20,11 @@
 // # Gin
 //
 // The session lives in the *gin.Context, not in the request: ExtractGin
-// reads it from there. Extract, for identity.Extractor, finds the
-// *gin.Context under gin.ContextKey in the request's context and finds no
-// user without it: mount ExposeContext before autoidentify's Gin middleware
-// to put it there.
+// reads it from there, which makes the Extractor an adapters/gin Extractor.
+// adapters/gin's New calls ExtractGin, and a request whose user is synced
+// already then allocates nothing beyond gin-contrib's own read. Extract, for
+// identity.Extractor, finds the *gin.Context only where adapters/gin's
+// TokenHandler put it in the request's context, and no user elsewhere.
 //
 // # Trust
 //

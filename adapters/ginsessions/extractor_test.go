@@ -1,6 +1,7 @@
 package ginsessions_test
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"net/http/httptest"
@@ -81,8 +82,8 @@ func TestExtract(t *testing.T) {
 	store := cookie.NewStore(hashKey)
 	foreign := cookie.NewStore(otherKey)
 	mem := memstore.NewStore(hashKey)
-	mounted := []gin.HandlerFunc{ginsessions.ExposeContext, sessions.Sessions(sessionName, store)}
-	many := []gin.HandlerFunc{ginsessions.ExposeContext, sessions.SessionsMany([]string{"other", sessionName}, store)}
+	mounted := []gin.HandlerFunc{exposeContext, sessions.Sessions(sessionName, store)}
+	many := []gin.HandlerFunc{exposeContext, sessions.SessionsMany([]string{"other", sessionName}, store)}
 	fromStore := func(s sessions.Store, vals map[string]any) func(t *testing.T) *http.Cookie {
 		return func(t *testing.T) *http.Cookie { return loginDefault(t, s, vals) }
 	}
@@ -127,7 +128,7 @@ func TestExtract(t *testing.T) {
 		},
 		{
 			name:   "server-side memstore",
-			mws:    []gin.HandlerFunc{ginsessions.ExposeContext, sessions.Sessions(sessionName, mem)},
+			mws:    []gin.HandlerFunc{exposeContext, sessions.Sessions(sessionName, mem)},
 			cookie: fromStore(mem, map[string]any{"user_id": "u-4"}),
 			want:   identity.Identity{Identifier: "u-4"},
 		},
@@ -159,7 +160,7 @@ func TestExtract(t *testing.T) {
 		},
 		{
 			name:   "middleware not mounted: no user, no panic",
-			mws:    []gin.HandlerFunc{ginsessions.ExposeContext},
+			mws:    []gin.HandlerFunc{exposeContext},
 			cookie: fromStore(store, map[string]any{"user_id": "u-1"}),
 		},
 		{
@@ -275,4 +276,10 @@ func TestNewRejectsBadConfig(t *testing.T) {
 			assert.Equal(t, tt.field, cfgErr.Field)
 		})
 	}
+}
+
+// exposeContext puts the *gin.Context in the request's context, where
+// Extract finds it, as adapters/gin's TokenHandler does.
+func exposeContext(c *gin.Context) {
+	c.Request = c.Request.WithContext(context.WithValue(c.Request.Context(), gin.ContextKey, c))
 }

@@ -16,13 +16,12 @@ import (
 	autoidentifygin "github.com/autoidentify/autoidentify/adapters/gin"
 	"github.com/autoidentify/autoidentify/adapters/ginsessions"
 	"github.com/autoidentify/autoidentify/adapters/memory"
-	"github.com/autoidentify/autoidentify/identity"
 	"github.com/autoidentify/autoidentify/middleware"
 )
 
 // TestSyncsThroughTheMiddleware runs the whole chain in a Gin engine:
-// sessions, ExposeContext, then autoidentify's Gin adapter, syncing to an
-// in-memory directory. A forged session creates nobody.
+// sessions, then autoidentify's Gin adapter, syncing to an in-memory
+// directory. A forged session creates nobody.
 func TestSyncsThroughTheMiddleware(t *testing.T) {
 	t.Parallel()
 	dir := memory.New()
@@ -38,9 +37,9 @@ func TestSyncsThroughTheMiddleware(t *testing.T) {
 	store := cookie.NewStore(hashKey)
 
 	engine := gin.New()
-	engine.Use(sessions.Sessions(sessionName, store), ginsessions.ExposeContext, autoidentifygin.New(m))
+	engine.Use(sessions.Sessions(sessionName, store), autoidentifygin.New(m))
 	engine.GET("/", func(c *gin.Context) {
-		id, _ := identity.FromContext(c.Request.Context())
+		id, _ := autoidentifygin.FromContext(c)
 		c.String(http.StatusOK, "[%s]", id.Identifier)
 	})
 	get := func(cookie *http.Cookie) string {

@@ -1,0 +1,93 @@
+package middleware_test
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/autoidentify/autoidentify/identity"
+	"github.com/autoidentify/autoidentify/middleware"
+)
+
+// named is a comparable extractor.
+type named string
+
+func (named) Extract(*http.Request) (identity.Identity, bool, error) {
+	return identity.Identity{}, false, nil
+}
+
+func TestRouteExtractor(t *testing.T) {
+	t.Parallel()
+	m, _ := setup(t, middleware.WithExtractor(named("default")))
+	assert.Equal(t, named("default"), m.With().Extractor())
+	assert.Equal(t, named("other"), m.With(middleware.WithExtractor(named("other"))).Extractor())
+
+	ann := user("ann", "")
+	r := httptest.NewRequest(http.MethodGet, "/", nil)
+	r = r.WithContext(identity.NewContext(r.Context(), ann))
+	id, ok, err := m.With(middleware.WithExtractor(nil)).Extractor().Extract(r)
+	require.NoError(t, err)
+	assert.True(t, ok)
+	assert.Equal(t, ann, id, "without one, identity.InContext")
+}
+
+func TestObserve(t *testing.T) {
+	t.Parallel()
+	ann := user("ann", "ann@example.com")
+	tests := []struct {
+		name   string
+		opts   []middleware.RouteOption
+		id     identity.Identity
+		ok     bool
+		err    error
+		pass   bool
+		code   int
+		why    error
+		synced []string
+	}{
+		{name: "a user is synced", id: ann, ok: true, pass: true, code: http.StatusOK, synced: []string{"ann"}},
+		{name: "without sync", opts: []middleware.RouteOption{middleware.WithSync(false)},
+			id: ann, ok: true, pass: true, code: http.StatusOK},
+		{name: "no user", pass: true, code: http.StatusOK},
+		{name: "a rejected credential", err: errBadToken, pass: true, code: http.StatusOK, why: errBadToken},
+		{name: "required, no user", opts: []middleware.RouteOption{middleware.WithRequired(true)},
+			err: errBadToken, code: http.StatusUnauthorized, why: errBadToken},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			m, srv := setup(t)
+			w := httptest.NewRecorder()
+			r := httptest.NewRequest(http.MethodGet, "/", nil)
+			got, pass := m.With(tt.opts...).Observe(w, r, tt.id, tt.ok, tt.err)
+			flush(t, m)
+
+			assert.Equal(t, tt.pass, pass)
+			assert.Equal(t, tt.code, w.Code)
+			assert.Equal(t, tt.why, middleware.ErrorFromContext(got.Context()))
+			_, inContext := identity.FromContext(got.Context())
+			assert.False(t, inContext, "Observe leaves the user where the caller found them")
+			if tt.synced == nil {
+				assert.Zero(t, srv.Calls())
+			} else {
+				assert.Equal(t, tt.synced, srv.Identifiers())
+			}
+		})
+	}
+}
+
+func TestObserveHitAllocatesNothing(t *testing.T) { // not parallel: AllocsPerRun counts the whole process
+	m := newMiddleware(t, noopDirectory{})
+	route := m.With()
+	ann := user("ann", "ann@example.com")
+	require.NoError(t, m.Ensure(t.Context(), ann))
+	r, w := httptest.NewRequest(http.MethodGet, "/", nil), &nopWriter{h: http.Header{}}
+	before := m.Stats().Hits
+
+	allocs := testing.AllocsPerRun(100, func() { route.Observe(w, r, ann, true, nil) })
+	assert.Zero(t, allocs)
+	assert.Equal(t, before+101, m.Stats().Hits, "every run was a hit")
+}
