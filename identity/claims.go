@@ -55,6 +55,7 @@ type attributeClaim struct {
 type Claims struct {
 	m   map[string]any
 	src ClaimSource
+	str StringClaimSource // src, if it is one
 }
 
 // ClaimSource gives claims by top-level name, for sources that are not a
@@ -66,6 +67,20 @@ type Claims struct {
 // that captures variables costs one.
 type ClaimSource interface {
 	LookupClaim(name string) (any, bool)
+}
+
+// StringClaimSource is a ClaimSource that can also give a claim as a string
+// without boxing it in an any, which costs an allocation when the string
+// sits in a struct field (a token library's claims struct). For the
+// identifier and the profile's fields, at a top-level claim name, the mapper
+// asks LookupString first, and LookupClaim only when it reports false.
+//
+// LookupString may report false for any name (then LookupClaim answers),
+// but when it reports true, s must be the string LookupClaim returns for
+// that name.
+type StringClaimSource interface {
+	ClaimSource
+	LookupString(name string) (s string, ok bool)
 }
 
 // ClaimSourceFunc adapts a function to a ClaimSource.
@@ -86,12 +101,26 @@ func (c Claims) Get(path ...string) (v any, ok bool) {
 
 // String returns the value at path if it is a non-empty string.
 func (c Claims) String(path ...string) (string, bool) {
+	if len(path) == 1 {
+		if s, ok := c.lookupString(claimPath{name: path[0]}); ok {
+			return s, s != ""
+		}
+	}
 	v, ok := c.Get(path...)
 	if !ok {
 		return "", false
 	}
 	s, ok := v.(string)
 	return s, ok && s != ""
+}
+
+// lookupString returns the string at p if the source can give it without
+// boxing it (see StringClaimSource); ok false means: ask lookup.
+func (c Claims) lookupString(p claimPath) (s string, ok bool) {
+	if c.str == nil || len(p.nested) > 0 {
+		return "", false
+	}
+	return c.str.LookupString(p.name)
 }
 
 func (c Claims) lookup(name string, nested []string) (any, bool) {
@@ -181,27 +210,39 @@ func (m *ClaimsMapper) MapLookup(get func(name string) (any, bool)) (Identity, e
 }
 
 // MapSource maps the claims src gives by top-level name; nested paths then
-// traverse map[string]any and map[any]any values. Errors are as for Map.
+// traverse map[string]any and map[any]any values. A src that is a
+// StringClaimSource gives the identifier and the profile's fields as
+// strings, without boxing them. Errors are as for Map.
 func (m *ClaimsMapper) MapSource(src ClaimSource) (Identity, error) {
 	if src == nil {
 		return Identity{}, ErrNoIdentifier
 	}
-	return m.mapClaims(Claims{src: src})
+	str, _ := src.(StringClaimSource)
+	return m.mapClaims(Claims{src: src, str: str})
 }
 
 func (m *ClaimsMapper) mapClaims(c Claims) (Identity, error) {
 	var id Identity
-	raw, found := c.lookup(m.identifier.name, m.identifier.nested)
-	if found {
-		s, err := m.identifierString(raw)
-		if err != nil {
-			return Identity{}, err
+	var found bool
+	if id.Identifier, found = c.lookupString(m.identifier); !found {
+		var raw any
+		if raw, found = c.lookup(m.identifier.name, m.identifier.nested); found {
+			s, err := m.identifierString(raw)
+			if err != nil {
+				return Identity{}, err
+			}
+			id.Identifier = s
 		}
-		id.Identifier = s
 	}
 	var dropped []error
 	for i := range m.attributes {
 		a := &m.attributes[i]
+		if a.field != fieldCustom {
+			if s, ok := c.lookupString(a.path); ok {
+				*id.Profile.field(a.field) = s
+				continue
+			}
+		}
 		v, ok := c.lookup(a.path.name, a.path.nested)
 		if !ok {
 			continue

@@ -35,6 +35,59 @@ func (c *validatedClaims) LookupClaim(name string) (any, bool) {
 	return lookupCustom(c.CustomClaims, name)
 }
 
+// LookupString reads the string claims without boxing them, so mapping a
+// profile from the validator's structs allocates nothing; other claims are
+// left to LookupClaim.
+func (c *validatedClaims) LookupString(name string) (string, bool) {
+	rc := &c.RegisteredClaims
+	switch name {
+	case "sub":
+		return rc.Subject, rc.Subject != ""
+	case "iss":
+		return rc.Issuer, rc.Issuer != ""
+	case "jti":
+		return rc.ID, rc.ID != ""
+	case "aud", "exp", "nbf", "iat":
+		return "", false
+	}
+	return lookupCustomString(c.CustomClaims, name)
+}
+
+var _ identity.StringClaimSource = (*validatedClaims)(nil)
+
+// lookupCustomString reads a string field of the app's custom claims struct
+// as a string; anything else is left to lookupCustom.
+func lookupCustomString(custom validator.CustomClaims, name string) (string, bool) {
+	if custom == nil {
+		return "", false
+	}
+	if src, ok := custom.(identity.StringClaimSource); ok {
+		return src.LookupString(name)
+	}
+	if _, ok := custom.(identity.ClaimSource); ok {
+		return "", false // its LookupClaim decides
+	}
+	v := reflect.ValueOf(custom)
+	for v.Kind() == reflect.Pointer || v.Kind() == reflect.Interface {
+		if v.IsNil() {
+			return "", false
+		}
+		v = v.Elem()
+	}
+	if v.Kind() != reflect.Struct {
+		return "", false
+	}
+	index, ok := fieldsOf(v.Type())[name]
+	if !ok {
+		return "", false
+	}
+	f, err := v.FieldByIndexErr(index)
+	if err != nil || f.Kind() != reflect.String || !f.CanInterface() {
+		return "", false
+	}
+	return f.String(), f.Len() > 0 // a zero field counts as absent, as in lookupCustom
+}
+
 // lookupCustom reads a claim from the app's custom claims type.
 func lookupCustom(custom validator.CustomClaims, name string) (any, bool) {
 	if custom == nil {

@@ -77,6 +77,30 @@ func (c *lookupClaims) LookupClaim(name string) (any, bool) {
 	return nil, false
 }
 
+// stringLookupClaims implements identity.StringClaimSource, which takes
+// precedence over reading struct fields, for strings too.
+type stringLookupClaims struct {
+	lookupClaims
+}
+
+func (c *stringLookupClaims) LookupString(name string) (string, bool) {
+	if name == "given_name" {
+		return "Via-LookupString", true
+	}
+	return "", false
+}
+
+// typedClaims has a field of a named string type, and a number where the
+// profile wants a string.
+type typedClaims struct {
+	Email emailAddress `json:"email"`
+	Name  int          `json:"name"`
+}
+
+type emailAddress string
+
+func (*typedClaims) Validate(context.Context) error { return nil }
+
 // mapClaims is a custom claims type that keeps every claim in a map.
 type mapClaims map[string]any
 
@@ -135,6 +159,8 @@ func TestExtract(t *testing.T) {
 	withLookup := newMiddleware(t, func() validator.CustomClaims { return &lookupClaims{} })
 	withEmbedded := newMiddleware(t, func() validator.CustomClaims { return &embeddedClaims{} })
 	withMap := newMiddleware(t, func() validator.CustomClaims { return &mapClaims{} })
+	withStringLookup := newMiddleware(t, func() validator.CustomClaims { return &stringLookupClaims{} })
+	withTyped := newMiddleware(t, func() validator.CustomClaims { return &typedClaims{} })
 	mapValidator := jwtmiddleware.New(func(context.Context, string) (any, error) {
 		return map[string]any{"sub": "u-map", "email": "map@example.com"}, nil
 	})
@@ -196,6 +222,20 @@ func TestExtract(t *testing.T) {
 			mw:    withLookup.CheckJWT,
 			token: sign(t, signKey, jwt.MapClaims{"sub": "auth0|u-3", "email": "ann@example.com"}),
 			want:  identity.Identity{Identifier: "auth0|u-3", Profile: identity.Profile{Email: "via-lookup@example.com"}},
+		},
+		{
+			name:  "custom claims implementing identity.StringClaimSource",
+			mw:    withStringLookup.CheckJWT,
+			token: sign(t, signKey, jwt.MapClaims{"sub": "auth0|u-3", "email": "ann@example.com", "given_name": "Ann"}),
+			want: identity.Identity{Identifier: "auth0|u-3", Profile: identity.Profile{
+				Email: "via-lookup@example.com", FirstName: "Via-LookupString",
+			}},
+		},
+		{
+			name:  "a named string type is a string; a number is no name",
+			mw:    withTyped.CheckJWT,
+			token: sign(t, signKey, jwt.MapClaims{"sub": "auth0|u-6", "email": "ann@example.com", "name": 7}),
+			want:  identity.Identity{Identifier: "auth0|u-6", Profile: identity.Profile{Email: "ann@example.com"}},
 		},
 		{
 			name:  "custom claims in a map type",
