@@ -80,16 +80,21 @@ func TestRetries(t *testing.T) {
 
 func TestRefusedProfileIsNotSentAgainUntilItChanges(t *testing.T) {
 	t.Parallel()
-	m, srv := setup(t)
+	var log logs
+	m, srv := setup(t, log.option())
 	h := m.Handler(echo)
 	srv.FailUser("ann", engagespottest.Always, http.StatusUnprocessableEntity)
 	ann := user("ann", "ann@example.com")
 
-	serve(h, &ann)
-	flush(t, m)
-	serve(h, &ann)
-	flush(t, m)
+	for range 5 {
+		serve(h, &ann)
+		flush(t, m)
+	}
 	assert.Equal(t, 1, srv.Calls(), "a refusal is remembered: no call per request")
+	assert.Equal(t, 1, log.count("sync failed"), "logged once, not once per request")
+	st := m.Stats()
+	assert.Equal(t, uint64(1), st.Failed, "one job, one failure")
+	assert.Equal(t, uint64(5), st.Misses, "each request counted a miss")
 
 	srv.ClearFaults()
 	fixed := user("ann", "ann@fixed.example")
@@ -98,6 +103,26 @@ func TestRefusedProfileIsNotSentAgainUntilItChanges(t *testing.T) {
 	assert.Equal(t, 2, srv.Calls(), "a changed profile is sent")
 	_, ok := srv.User("ann")
 	assert.True(t, ok)
+}
+
+func TestRefusalIsForgottenAfterTheTTL(t *testing.T) {
+	t.Parallel()
+	clockOpt, advance := middleware.WithManualClock()
+	m, srv := setup(t, clockOpt, middleware.WithTTL(time.Hour), middleware.WithRandN(func(int64) int64 { return 0 }))
+	h := m.Handler(echo)
+	srv.FailUser("ann", engagespottest.Always, http.StatusUnprocessableEntity)
+	ann := user("ann", "ann@example.com")
+
+	serve(h, &ann)
+	flush(t, m)
+	advance(time.Hour - time.Second)
+	serve(h, &ann)
+	flush(t, m)
+	assert.Equal(t, 1, srv.Calls(), "within the TTL")
+	advance(time.Second)
+	serve(h, &ann)
+	flush(t, m)
+	assert.Equal(t, 2, srv.Calls(), "past the TTL: asked again, in case the API changed its mind")
 }
 
 func TestFailedForGoodIsTriedAgainOnTheNextRequest(t *testing.T) {
