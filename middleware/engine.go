@@ -344,15 +344,22 @@ func (e *engine) attempt(j *job, id identity.Identity, p *pass) (err error) {
 }
 
 // succeed marks the user synced with fp and ends the job, unless a newer
-// profile arrived meanwhile: then it asks for another attempt at once.
+// profile arrived meanwhile (see settle).
 func (e *engine) succeed(j *job, fp uint64) (again bool) {
+	return e.settle(j, fp, Synced, nil, synced)
+}
+
+// settle ends j with a verdict on the profile fp, remembered as st; but if a
+// newer profile arrived while fp was being sent, the verdict is stale: it
+// asks for another attempt at once, for the newer one, with a fresh budget.
+func (e *engine) settle(j *job, fp uint64, kind OutcomeKind, err error, st state) (again bool) {
 	e.mu.Lock()
 	if !j.ended && j.fp != fp {
 		e.mu.Unlock()
 		j.failures, j.polls = 0, 0
 		return true
 	}
-	o, ok := e.endLocked(j, Synced, nil, synced)
+	o, ok := e.endLocked(j, kind, err, st)
 	e.mu.Unlock()
 	if ok {
 		e.report(j.ctx, j, o)
@@ -377,18 +384,7 @@ func (e *engine) fail(j *job, fp uint64, err error) (again bool) {
 	case refused(err):
 		// This profile is not sent again until it changes or the TTL
 		// passes, but a newer one, arrived meanwhile, may fare better.
-		e.mu.Lock()
-		if !j.ended && j.fp != fp {
-			e.mu.Unlock()
-			j.failures, j.polls = 0, 0
-			return true
-		}
-		o, ok := e.endLocked(j, Failed, fmt.Errorf("middleware: sync refused: %w", err), rejected)
-		e.mu.Unlock()
-		if ok {
-			e.report(j.ctx, j, o)
-		}
-		return false
+		return e.settle(j, fp, Failed, fmt.Errorf("middleware: sync refused: %w", err), rejected)
 	default:
 		// Not worth retrying now (a bad certificate, say), but no verdict on
 		// the user either: their next request tries again.
