@@ -34,13 +34,15 @@ type breaker struct {
 type result int
 
 const (
-	noCall    result = iota // the job needed no call after all (the Store answered)
+	noCall    result = iota // no call reached the API (the Store answered, the Directory refused the profile itself)
 	reachable               // the API answered: success, or a refusal of this one user
 	transient               // worth retrying: the API may be down
 	rejectedCredentials
 )
 
-func classify(err error) result {
+// resultOf says what an API call that returned err tells about the API
+// (Classify, for metrics, says why a job failed).
+func resultOf(err error) result {
 	switch {
 	case err == nil:
 		return reachable

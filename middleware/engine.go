@@ -335,7 +335,7 @@ func (e *engine) attempt(j *job, id identity.Identity, p *pass) (err error) {
 		e.retries.Add(1)
 	}
 	if e.ctx.Err() == nil { // else Close gave up: this failure says nothing about the API
-		p.end(classify(err), err)
+		p.end(resultOf(err), err)
 	}
 	for _, h := range e.onAttempt {
 		h(j.ctx, Attempt{Identifier: id.Identifier, Number: n, Start: start, Duration: elapsed, Err: err, Probe: p.probe})
