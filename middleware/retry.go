@@ -9,8 +9,9 @@ import (
 )
 
 // retryable reports whether another attempt might succeed: the error's own
-// verdict if it has one, else its status (network, 408, 429, 5xx), else yes,
-// so that an unknown failure delays a sync rather than dropping it.
+// verdict if it has one, else its status (network, 408, 429, 5xx), else yes
+// unless the Directory refused the profile itself, so that an unknown
+// failure delays a sync rather than dropping it.
 func retryable(err error) bool {
 	var r interface{ Retryable() bool }
 	if errors.As(err, &r) {
@@ -20,7 +21,7 @@ func retryable(err error) bool {
 		return status == 0 || status == http.StatusRequestTimeout ||
 			status == http.StatusTooManyRequests || status >= 500
 	}
-	return !errors.Is(err, identity.ErrInvalidIdentifier)
+	return !refusedLocally(err)
 }
 
 // refused reports whether err refuses this user's profile: a 4xx answer

@@ -263,3 +263,32 @@ func TestProfileTheClientRefusesIsNotSentAgain(t *testing.T) {
 	assert.Zero(t, srv.Calls(), "refused by the client, before any request")
 	assert.False(t, m.Stats().Paused)
 }
+
+// TestBareRefusalOfTheDirectoryIsNotRetried: a Directory may refuse a
+// profile with a bare identity error, without the Retryable method
+// adapters/engagespot's errors have; it is a refusal all the same.
+func TestBareRefusalOfTheDirectoryIsNotRetried(t *testing.T) {
+	t.Parallel()
+	for _, refusal := range []error{identity.ErrInvalidAttribute, identity.ErrInvalidIdentifier} {
+		t.Run(refusal.Error(), func(t *testing.T) {
+			t.Parallel()
+			var calls atomic.Int32
+			dir := directoryFunc(func(context.Context, identity.Identity) error {
+				calls.Add(1)
+				return fmt.Errorf("directory: %w", refusal)
+			})
+			ts := &timers{auto: true}
+			var out outcomes
+			m := newMiddleware(t, dir, ts.option(), out.option())
+			h := m.Handler(echo)
+			ann := user("ann", "")
+			for range 3 {
+				serve(h, &ann)
+				flush(t, m)
+			}
+			assert.Equal(t, int32(1), calls.Load(), "not retried, and not sent again")
+			assert.Empty(t, ts.recorded(), "no backoff")
+			assert.Equal(t, map[middleware.OutcomeKind]int{middleware.Failed: 1}, out.byKind(t))
+		})
+	}
+}
