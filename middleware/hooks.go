@@ -17,7 +17,9 @@ const (
 	// Failed: the Directory refused the user, or the retry budget ran out.
 	// A user whose profile was refused (a 4xx) is not sent again until the
 	// profile changes or the TTL passes; any other failure is tried again on
-	// the user's next request.
+	// the user's next request. A request whose identifier is invalid is
+	// reported Failed too, each time, without a job: it is never sent, and
+	// its extractor should have refused it.
 	Failed
 )
 

@@ -8,7 +8,7 @@ type Stats struct {
 	Queued  uint64 // jobs started
 	Synced  uint64 // jobs that ended Synced
 	Dropped uint64 // jobs that ended Dropped, mostly for a full queue
-	Failed  uint64 // jobs that ended Failed
+	Failed  uint64 // jobs that ended Failed, and requests with an invalid identifier (never sent)
 	Retries uint64 // API calls after a job's first
 
 	InFlight int  // API calls under way
