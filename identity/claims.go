@@ -75,9 +75,11 @@ type ClaimSource interface {
 // identifier and the profile's fields, at a top-level claim name, the mapper
 // asks LookupString first, and LookupClaim only when it reports false.
 //
-// LookupString may report false for any name (then LookupClaim answers),
-// but when it reports true, s must be the string LookupClaim returns for
-// that name.
+// ok reports whether LookupString has the answer: s is the claim, a string,
+// or "" when there is no such claim (an empty string counts as absent). ok
+// is false when the claim is there but is not a string, or when the source
+// cannot tell cheaply: LookupClaim then answers. Reporting a missing claim
+// with ok true saves that second lookup.
 type StringClaimSource interface {
 	ClaimSource
 	LookupString(name string) (s string, ok bool)
@@ -114,8 +116,8 @@ func (c Claims) String(path ...string) (string, bool) {
 	return s, ok && s != ""
 }
 
-// lookupString returns the string at p if the source can give it without
-// boxing it (see StringClaimSource); ok false means: ask lookup.
+// lookupString returns the string at p, "" if absent, when the source can
+// tell without boxing it (see StringClaimSource); ok false means: ask lookup.
 func (c Claims) lookupString(p claimPath) (s string, ok bool) {
 	if c.str == nil || len(p.nested) > 0 {
 		return "", false
@@ -223,16 +225,15 @@ func (m *ClaimsMapper) MapSource(src ClaimSource) (Identity, error) {
 
 func (m *ClaimsMapper) mapClaims(c Claims) (Identity, error) {
 	var id Identity
-	var found bool
-	if id.Identifier, found = c.lookupString(m.identifier); !found {
-		var raw any
-		if raw, found = c.lookup(m.identifier.name, m.identifier.nested); found {
-			s, err := m.identifierString(raw)
-			if err != nil {
-				return Identity{}, err
-			}
-			id.Identifier = s
+	found := false
+	if s, ok := c.lookupString(m.identifier); ok {
+		id.Identifier, found = s, s != ""
+	} else if raw, ok := c.lookup(m.identifier.name, m.identifier.nested); ok {
+		s, err := m.identifierString(raw)
+		if err != nil {
+			return Identity{}, err
 		}
+		id.Identifier, found = s, true
 	}
 	var dropped []error
 	for i := range m.attributes {

@@ -36,17 +36,17 @@ func (c *validatedClaims) LookupClaim(name string) (any, bool) {
 }
 
 // LookupString reads the string claims without boxing them, so mapping a
-// profile from the validator's structs allocates nothing; other claims are
-// left to LookupClaim.
+// profile from the validator's structs allocates nothing; it answers for
+// absent claims too, and leaves the others to LookupClaim.
 func (c *validatedClaims) LookupString(name string) (string, bool) {
 	rc := &c.RegisteredClaims
 	switch name {
 	case "sub":
-		return rc.Subject, rc.Subject != ""
+		return rc.Subject, true
 	case "iss":
-		return rc.Issuer, rc.Issuer != ""
+		return rc.Issuer, true
 	case "jti":
-		return rc.ID, rc.ID != ""
+		return rc.ID, true
 	case "aud", "exp", "nbf", "iat":
 		return "", false
 	}
@@ -55,11 +55,11 @@ func (c *validatedClaims) LookupString(name string) (string, bool) {
 
 var _ identity.StringClaimSource = (*validatedClaims)(nil)
 
-// lookupCustomString reads a string field of the app's custom claims struct
-// as a string; anything else is left to lookupCustom.
+// lookupCustomString is lookupCustom for a string, or an absent claim ("");
+// ok is false for anything else, which lookupCustom then reads.
 func lookupCustomString(custom validator.CustomClaims, name string) (string, bool) {
 	if custom == nil {
-		return "", false
+		return "", true
 	}
 	if src, ok := custom.(identity.StringClaimSource); ok {
 		return src.LookupString(name)
@@ -70,7 +70,7 @@ func lookupCustomString(custom validator.CustomClaims, name string) (string, boo
 	v := reflect.ValueOf(custom)
 	for v.Kind() == reflect.Pointer || v.Kind() == reflect.Interface {
 		if v.IsNil() {
-			return "", false
+			return "", true
 		}
 		v = v.Elem()
 	}
@@ -79,13 +79,16 @@ func lookupCustomString(custom validator.CustomClaims, name string) (string, boo
 	}
 	index, ok := fieldsOf(v.Type())[name]
 	if !ok {
-		return "", false
+		return "", true
 	}
 	f, err := v.FieldByIndexErr(index)
-	if err != nil || f.Kind() != reflect.String || !f.CanInterface() {
+	switch {
+	case err != nil || !f.CanInterface(): // a nil embedded pointer: no such claim
+		return "", true
+	case f.Kind() != reflect.String:
 		return "", false
 	}
-	return f.String(), f.Len() > 0 // a zero field counts as absent, as in lookupCustom
+	return f.String(), true // "" for a zero field, absent as in lookupCustom
 }
 
 // lookupCustom reads a claim from the app's custom claims type.
