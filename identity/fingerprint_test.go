@@ -22,6 +22,8 @@ func fullProfile() Profile {
 // TestFingerprintGolden pins the algorithm: a fleet shares fingerprints through
 // Redis, and processes of different versions must agree, or every user is
 // resent after an upgrade. If this test fails, the change is a breaking one.
+// (The values changed once before the first release, when the hash moved to
+// independent lanes per field for speed.)
 func TestFingerprintGolden(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -29,15 +31,15 @@ func TestFingerprintGolden(t *testing.T) {
 		p    Profile
 		want uint64
 	}{
-		{"empty", Profile{}, 0xee0b922177aa9534},
+		{"empty", Profile{}, 0x1569d86f80c8d4b9},
 		{"known fields", Profile{
 			Email: "ada@example.com", PhoneNumber: "+15551234567", FirstName: "Ada",
 			LastName: "Lovelace", Name: "Ada Lovelace", Avatar: "https://example.com/ada.png",
-		}, 0x25f7501d7ce0f907},
+		}, 0x5954aca98f39d98b},
 		{"custom of every kind", Profile{Email: "ada@example.com", Custom: map[string]any{
 			"plan": "pro", "seats": 3, "beta": true, "none": nil, "n": json.Number("2.5"),
 			"tags": []any{"a", "b"}, "org": map[string]any{"id": "o1", "size": 10.0},
-		}}, 0xccb0d112e2888493},
+		}}, 0x832a66d5439fdd77},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -96,6 +98,43 @@ func TestFingerprintChangesWithEveryField(t *testing.T) {
 			t.Errorf("%s gives the same fingerprint as %s", name, prev)
 		}
 		seen[fp] = name
+	}
+}
+
+// TestFingerprintSeesEveryByte changes each byte of strings of every length
+// a hash reads differently (short strings are read with overlapping loads),
+// in each field: no two of the profiles may share a fingerprint.
+func TestFingerprintSeesEveryByte(t *testing.T) {
+	t.Parallel()
+	fields := map[string]func(*Profile) *string{
+		"email": func(p *Profile) *string { return &p.Email }, "phoneNumber": func(p *Profile) *string { return &p.PhoneNumber },
+		"firstName": func(p *Profile) *string { return &p.FirstName }, "lastName": func(p *Profile) *string { return &p.LastName },
+		"name": func(p *Profile) *string { return &p.Name }, "avatar": func(p *Profile) *string { return &p.Avatar },
+	}
+	seen := map[uint64]string{Profile{}.Fingerprint(): "the empty profile"}
+	add := func(p Profile, what string) {
+		fp := p.Fingerprint()
+		if prev, dup := seen[fp]; dup {
+			t.Fatalf("%s has the fingerprint of %s", what, prev)
+		}
+		seen[fp] = what
+	}
+	for name, field := range fields {
+		for n := 1; n <= 40; n++ {
+			base := make([]byte, n)
+			for i := range base {
+				base[i] = byte('a' + i%26)
+			}
+			var p Profile
+			*field(&p) = string(base)
+			add(p, fmt.Sprintf("%s of %d bytes", name, n))
+			for i := range n {
+				changed := []byte(string(base))
+				changed[i] ^= 0x20
+				*field(&p) = string(changed)
+				add(p, fmt.Sprintf("%s of %d bytes, byte %d changed", name, n, i))
+			}
+		}
 	}
 }
 

@@ -60,6 +60,17 @@ func FromContext(ctx context.Context) (Identity, bool) {
 	return *id, true
 }
 
+// FingerprintFromContext returns the identifier of the identity NewContext
+// stored in ctx and its profile's Fingerprint, without copying the identity:
+// what a cache of synced users (the middleware) reads on every request.
+func FingerprintFromContext(ctx context.Context) (identifier string, fingerprint uint64, ok bool) {
+	id, ok := ctx.Value(contextKey{}).(*Identity)
+	if !ok {
+		return "", 0, false
+	}
+	return id.Identifier, id.Profile.fingerprint(), true
+}
+
 // InContext is the Extractor for identities already put in the request's
 // context with NewContext, by an upstream middleware or an earlier extractor.
 // It allocates nothing.

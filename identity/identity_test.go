@@ -67,3 +67,21 @@ func TestExtractorFunc(t *testing.T) {
 	_, _, err := e.Extract(httptest.NewRequest("GET", "/", nil))
 	assert.ErrorIs(t, err, boom)
 }
+
+func TestFingerprintFromContext(t *testing.T) {
+	t.Parallel()
+	_, _, ok := FingerprintFromContext(t.Context())
+	assert.False(t, ok, "an empty context has no identity")
+
+	id := Identity{Identifier: "u1", Profile: Profile{Email: "a@b.co", FirstName: "Ann"}}
+	identifier, fp, ok := FingerprintFromContext(NewContext(t.Context(), id))
+	require.True(t, ok)
+	assert.Equal(t, "u1", identifier)
+	assert.Equal(t, id.Profile.Fingerprint(), fp)
+}
+
+func TestFingerprintFromContextAllocatesNothing(t *testing.T) {
+	r := httptest.NewRequest("GET", "/", nil)
+	r = r.WithContext(NewContext(r.Context(), Identity{Identifier: "u1", Profile: Profile{Email: "a@b.co"}}))
+	assert.Zero(t, testing.AllocsPerRun(100, func() { _, _, _ = FingerprintFromContext(r.Context()) }))
+}
