@@ -316,6 +316,12 @@ func (e *engine) step(j *job) (again bool) {
 // in Stats (Paused) already agrees with this call.
 func (e *engine) attempt(j *job, id identity.Identity, p *pass) (err error) {
 	n := int(j.attempts.Add(1))
+	// Never send an attribute malformed: an extractor's identities are
+	// sanitized already, but one put in the context by hand may not be.
+	var dropped error
+	if id.Profile, dropped = id.Profile.Sanitize(); dropped != nil && n == 1 {
+		e.log.Info("middleware: attributes left out of a sync", "user", id.Identifier, "err", dropped)
+	}
 	ctx, cancel := context.WithTimeout(j.ctx, e.attemptTimeout)
 	defer cancel()
 	e.inFlight.Add(1)

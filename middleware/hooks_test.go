@@ -171,6 +171,7 @@ func TestClassify(t *testing.T) {
 		{middleware.ErrClosed, middleware.ReasonClosed},
 		{fmt.Errorf("%w: boom", middleware.ErrPanic), middleware.ReasonOther},
 		{identity.ErrInvalidIdentifier, middleware.ReasonClientError},
+		{fmt.Errorf("wrapped: %w", identity.ErrInvalidAttribute), middleware.ReasonClientError},
 	}
 	for _, tt := range tests {
 		assert.Equal(t, tt.want, middleware.Classify(tt.err), "%v", tt.err)

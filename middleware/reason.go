@@ -17,7 +17,7 @@ type Reason string
 const (
 	ReasonRateLimited  Reason = "rate_limited" // 429
 	ReasonUnauthorized Reason = "unauthorized" // 401, 403: bad credentials
-	ReasonClientError  Reason = "client_error" // other 4xx, an invalid identifier
+	ReasonClientError  Reason = "client_error" // other 4xx, an invalid identifier or attribute
 	ReasonServerError  Reason = "server_error" // 5xx
 	ReasonNetwork      Reason = "network"      // no answer: transport error, timeout, 408
 	ReasonQueueFull    Reason = "queue_full"   // dropped: ErrQueueFull
@@ -56,7 +56,7 @@ func Classify(err error) Reason {
 	switch {
 	case errors.As(err, &netErr), errors.Is(err, context.DeadlineExceeded):
 		return ReasonNetwork
-	case errors.Is(err, identity.ErrInvalidIdentifier):
+	case errors.Is(err, identity.ErrInvalidIdentifier), errors.Is(err, identity.ErrInvalidAttribute):
 		return ReasonClientError
 	}
 	return ReasonOther

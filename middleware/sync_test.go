@@ -391,3 +391,20 @@ func TestHitsLogNothing(t *testing.T) {
 	assert.Equal(t, uint64(10), m.Stats().Hits)
 	assert.Equal(t, before, log.String())
 }
+
+func TestMalformedAttributesAreNeverSent(t *testing.T) {
+	t.Parallel()
+	m, srv := setup(t)
+	ann := identity.Identity{Identifier: "ann", Profile: identity.Profile{
+		Email: "not an email", PhoneNumber: "+1 (555) 123-4567", FirstName: "Ann",
+		Custom: map[string]any{"identifier": "forged", "plan": "pro"},
+	}}
+	serve(m.Handler(echo), &ann)
+	flush(t, m)
+
+	u, ok := srv.User("ann")
+	require.True(t, ok, "the user is synced without the bad attributes")
+	assert.Equal(t, map[string]any{"phoneNumber": "+15551234567", "firstName": "Ann", "plan": "pro"}, u.Attributes)
+	serve(m.Handler(echo), &ann)
+	assert.Equal(t, 1, srv.Calls(), "synced: the same profile is not sent again")
+}
