@@ -6,8 +6,11 @@ import (
 	"net/http/httptest"
 	"sync/atomic"
 	"testing"
+	"time"
 
+	"github.com/golang-jwt/jwt/v5"
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/autoidentify/autoidentify/identity"
 	"github.com/autoidentify/autoidentify/middleware"
@@ -41,6 +44,28 @@ func signedIn(n int) []*http.Request {
 	return reqs
 }
 
+// benchSecret signs the tokens of BenchmarkMiddleware/hit-jwt (HS256).
+var benchSecret = []byte("a benchmark secret of 32 bytes..")
+
+// withTokens returns n requests of the users of signedIn(n), each with an
+// HS256 token (the OpenID Connect claims of that profile) in its
+// Authorization header instead of an identity in its context.
+func withTokens(tb testing.TB, n int) []*http.Request {
+	tb.Helper()
+	reqs := make([]*http.Request, n)
+	for i := range reqs {
+		token, err := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{
+			"sub": fmt.Sprintf("user-%07d", i), "email": fmt.Sprintf("user%d@example.com", i),
+			"given_name": "Ann", "family_name": "Example",
+			"exp": time.Now().Add(time.Hour).Unix(), "iat": time.Now().Unix(),
+		}).SignedString(benchSecret)
+		require.NoError(tb, err)
+		reqs[i] = httptest.NewRequest(http.MethodGet, "/", nil)
+		reqs[i].Header.Set("Authorization", "Bearer "+token)
+	}
+	return reqs
+}
+
 func TestHitPathAllocatesNothing(t *testing.T) { // not parallel: AllocsPerRun counts the whole process
 	m := newMiddleware(t, noopDirectory{})
 	h := m.Handler(nop)
@@ -54,6 +79,9 @@ func TestHitPathAllocatesNothing(t *testing.T) { // not parallel: AllocsPerRun c
 	assert.Equal(t, before+101, m.Stats().Hits, "every run was a hit") // AllocsPerRun warms up once
 }
 
+// BenchmarkMiddleware measures a request through the middleware, the
+// handler doing nothing, against the handler alone (baseline). See
+// BENCHMARKS.md for the commands and the numbers.
 func BenchmarkMiddleware(b *testing.B) {
 	synced := signedIn(64)
 	m := newMiddleware(b, noopDirectory{})
@@ -62,6 +90,17 @@ func BenchmarkMiddleware(b *testing.B) {
 		hit.ServeHTTP(&nopWriter{h: http.Header{}}, r)
 	}
 	flush(b, m)
+
+	// The same users, from HS256 tokens the route verifies itself.
+	jwtExtractor, err := identity.NewJWT(identity.HMACKey(benchSecret))
+	require.NoError(b, err)
+	tokens := withTokens(b, len(synced))
+	hitJWT := m.With(middleware.WithExtractor(jwtExtractor)).Handler(nop)
+	for _, r := range tokens {
+		hitJWT.ServeHTTP(&nopWriter{h: http.Header{}}, r)
+	}
+	flush(b, m)
+	require.Equal(b, uint64(len(synced)), m.Stats().Queued, "the tokens' users are the users synced already")
 
 	// A cache of one user makes every request a miss, in turn starting a
 	// sync, joining one, or being dropped when the queue is full.
@@ -75,6 +114,7 @@ func BenchmarkMiddleware(b *testing.B) {
 	}{
 		{"baseline", nop, synced},              // the handler without the middleware
 		{"hit", hit, synced},                   // the user is synced already
+		{"hit-jwt", hitJWT, tokens},            // the same, the user from a token the route verifies
 		{"none", hit, anonymous},               // no user in the request
 		{"miss", missing.Handler(nop), synced}, // the user needs a sync
 	}

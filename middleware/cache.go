@@ -4,7 +4,6 @@ import (
 	"hash/maphash"
 	"math/bits"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/golang-lru/v2/simplelru"
@@ -22,11 +21,17 @@ const rejectedMark = 0x9E3779B97F4A7C15
 // cache remembers which users were synced with which profile.
 //
 // It is a set of golang-lru LRUs (shards) keyed by a 64-bit hash of the
-// identifier, so a user costs about 120 bytes whatever the identifier's
-// length, and a hit takes only the read lock of one shard: hits on many
-// cores do not queue behind each other. Hits use Peek, which does not
-// reorder the LRU, so the user evicted first is the one synced longest ago;
-// an active user is synced again, and so refreshed, once per TTL anyway.
+// identifier, so a user costs a bounded number of bytes whatever the
+// identifier's length. The LRUs decide who is remembered: writers (a sync
+// ending) take a shard's lock. Hits use Peek, which does not reorder the LRU,
+// so the user evicted first is the one synced longest ago; an active user is
+// synced again, and so refreshed, once per TTL anyway.
+//
+// Hits do not read the LRUs: each shard keeps an index of its synced users
+// that is read with atomic loads only (see index), and hits are counted per
+// core (see perCore). So a hit writes no memory that another core reads or
+// writes: on many cores, hits neither wait for each other nor pass cache
+// lines back and forth, which costs more than the hit itself.
 type cache struct {
 	seed   maphash.Seed
 	shift  uint // hash >> shift picks the shard
@@ -34,18 +39,17 @@ type cache struct {
 	ttl    int64
 	clock  *clock
 	randN  func(int64) int64
+	nhits  perCore
 }
 
 type shard struct {
-	mu  sync.RWMutex
-	lru *simplelru.LRU[uint64, entry]
-	// hits are counted per shard: one global counter would be a cache line
-	// every core writes on every hit.
-	hits atomic.Uint64
-	_    [88]byte // 128 bytes a shard: no two shards share a cache line (or its prefetched pair)
+	mu    sync.RWMutex
+	lru   *simplelru.LRU[uint64, entry]
+	index index
+	_     [64]byte // shards written on other cores stay off each other's cache lines
 }
 
-// entry is all the cache keeps per user.
+// entry is all the LRU keeps per user.
 type entry struct {
 	check   uint64 // see key
 	expires int64  // clock time after which the user is synced again
@@ -53,7 +57,8 @@ type entry struct {
 
 // key finds one user with one profile in the cache: hash, a 64-bit keyed
 // hash of the identifier, locates the entry, and check, the profile's
-// fingerprint, tells whether it was synced with this profile.
+// fingerprint, tells whether it was synced with this profile. tag binds the
+// two for the index.
 //
 // Keeping a hash rather than the identifier bounds an entry's size, and a
 // collision is harmless in practice: the seed is random per process, so
@@ -64,6 +69,7 @@ type entry struct {
 type key struct {
 	hash  uint64
 	check uint64
+	tag   uint64
 }
 
 // lookup results.
@@ -86,7 +92,11 @@ func newCache(size int, ttl time.Duration, clk *clock, randN func(int64) int64) 
 		randN:  randN,
 	}
 	for i, n := range sizes {
-		c.shards[i].lru, _ = simplelru.NewLRU[uint64, entry](n, nil) // n > 0
+		s := &c.shards[i]
+		s.index = newIndex(n)
+		// Whoever leaves the LRU leaves the index: the index never holds a
+		// user the LRU forgot. Called under s.mu, by Add.
+		s.lru, _ = simplelru.NewLRU(n, func(hash uint64, _ entry) { s.index.remove(hash) }) // n > 0
 	}
 	return c
 }
@@ -106,23 +116,39 @@ func shardSizes(size int) []int {
 }
 
 func (c *cache) key(identifier string, fingerprint uint64) key {
-	return key{hash: maphash.String(c.seed, identifier), check: fingerprint}
+	h := maphash.String(c.seed, identifier)
+	return key{hash: h, check: fingerprint, tag: tagOf(h, fingerprint)}
+}
+
+// tagOf binds a user's hash to a profile's check in one word, never zero
+// (an empty slot): equal tags mean the same user with the same profile but
+// for odds of 2⁻⁶³. For a given user, the multiplication by an odd constant
+// maps distinct checks to distinct tags.
+func tagOf(hash, check uint64) uint64 {
+	return (hash*0xC2B2AE3D27D4EB4F + check*0x9E3779B97F4A7C15) | 1
 }
 
 func (c *cache) shard(k key) *shard { return &c.shards[k.hash>>c.shift] }
 
 // hit reports whether k was synced within the TTL, and counts it if so. It
-// allocates nothing and takes only a read lock.
+// takes no lock for a user in the index, and allocates nothing (but for the
+// per-P array sync.Pool makes again after a garbage collection, see perCore).
 func (c *cache) hit(k key) bool {
 	s := c.shard(k)
-	s.mu.RLock()
-	e, ok := s.lru.Peek(k.hash)
-	s.mu.RUnlock()
-	if ok && e.check == k.check && c.clock.now() < e.expires {
-		s.hits.Add(1)
-		return true
+	now := c.clock.now()
+	found, fresh := s.index.get(k, now)
+	if !found {
+		// Not in the index: a new user, another profile, or one the index
+		// had no room for (rare, see index); the LRU knows.
+		s.mu.RLock()
+		e, ok := s.lru.Peek(k.hash)
+		s.mu.RUnlock()
+		fresh = ok && e.check == k.check && now < e.expires
 	}
-	return false
+	if fresh {
+		c.nhits.add()
+	}
+	return fresh
 }
 
 func (c *cache) lookup(k key) state {
@@ -151,13 +177,13 @@ func (c *cache) add(k key, st state) {
 	}
 	s := c.shard(k)
 	s.mu.Lock()
-	s.lru.Add(k.hash, e)
+	s.lru.Add(k.hash, e) // may evict another user, and remove them from the index
+	if st == synced {
+		s.index.put(k.hash, k.tag, e.expires)
+	} else {
+		s.index.remove(k.hash) // a refusal is never a hit
+	}
 	s.mu.Unlock()
 }
 
-func (c *cache) hits() (n uint64) {
-	for i := range c.shards {
-		n += c.shards[i].hits.Load()
-	}
-	return n
-}
+func (c *cache) hits() uint64 { return c.nhits.load() }

@@ -24,8 +24,9 @@
 // A cache remembers, for up to WithCacheSize users, the fingerprint of the
 // profile last synced (identity.Profile.Fingerprint). A request whose user
 // was synced with the same profile within WithTTL is a hit: it allocates
-// nothing, takes no exclusive lock and logs nothing. A new user, a changed
-// profile (a new email, a new name) or an expired entry is a miss, which
+// nothing, takes no lock, writes no memory that other cores use (so hits
+// scale with cores), and logs nothing. A new user, a changed profile (a new
+// email, a new name) or an expired entry is a miss, which
 // starts a job, or joins the job already under way for that user: however
 // many requests arrive at once, a user is synced by one API call at a time.
 // A profile that changes while its sync is under way is synced next, by the

@@ -24,10 +24,11 @@ type Route struct {
 	extractor identity.Extractor
 	inContext bool // the extractor reads the identity from the context: no need to put it there
 	sync      bool
+	cache     *cache
 }
 
 func newRoute(m *Middleware, cfg route) *Route {
-	rt := &Route{m: m, cfg: cfg, extractor: cfg.extractor, sync: cfg.sync && !m.secure}
+	rt := &Route{m: m, cfg: cfg, extractor: cfg.extractor, sync: cfg.sync && !m.secure, cache: m.e.cache}
 	if rt.extractor == nil {
 		rt.extractor, rt.inContext = identity.InContext, true
 	}
@@ -65,23 +66,35 @@ func (rt *Route) Handler(next http.Handler) http.Handler {
 // A request whose user is synced already allocates nothing when the
 // identity comes from the context (identity.InContext, the default).
 func (rt *Route) Identify(w http.ResponseWriter, r *http.Request) (*http.Request, bool) {
-	var (
-		id  identity.Identity
-		ok  bool
-		err error
-	)
 	if rt.inContext {
-		// Read straight from the context: through the Extractor interface
-		// the identity would be copied twice more, some 30 ns.
-		id, ok = identity.FromContext(r.Context())
-	} else if id, ok, err = rt.extractor.Extract(r); ok {
-		r = r.WithContext(identity.NewContext(r.Context(), id))
+		return rt.identifyInContext(w, r)
 	}
+	id, ok, err := rt.extractor.Extract(r)
 	if !ok {
 		return rt.anonymous(w, r, err)
 	}
+	r = r.WithContext(identity.NewContext(r.Context(), id))
 	if rt.sync {
 		rt.m.e.observe(r.Context(), &id)
+	}
+	return r, true
+}
+
+// identifyInContext is Identify for an identity already in the context: the
+// hit path. It reads the identifier and fingerprint in place, where copying
+// the identity out (identity.FromContext) would cost as much again; only a
+// miss copies it, to start a sync.
+func (rt *Route) identifyInContext(w http.ResponseWriter, r *http.Request) (*http.Request, bool) {
+	ctx := r.Context()
+	identifier, fp, ok := identity.FingerprintFromContext(ctx)
+	if !ok {
+		return rt.anonymous(w, r, nil)
+	}
+	if rt.sync {
+		if k := rt.cache.key(identifier, fp); !rt.cache.hit(k) {
+			id, _ := identity.FromContext(ctx)
+			rt.m.e.miss(ctx, &id, fp, k)
+		}
 	}
 	return r, true
 }
