@@ -41,8 +41,11 @@ func (s *sample) add(o sample) {
 }
 
 // load sends n GET requests to url from clients goroutines, request i with
-// the session session(i), and stops early if ctx ends.
-func load(ctx context.Context, hc *http.Client, url string, n, clients int, session func(i int) string) sample {
+// the session session(i), and stops early if ctx ends. With a rate (requests
+// a second), request i is due at i/rate from the start, and its latency
+// counts from then, so a server that falls behind shows it; without, each
+// client sends its next request as soon as the last is answered.
+func load(ctx context.Context, hc *http.Client, url string, n, clients int, rate float64, session func(i int) string) sample {
 	var (
 		next   atomic.Int64
 		failed atomic.Int64
@@ -71,6 +74,16 @@ func load(ctx context.Context, hc *http.Client, url string, n, clients int, sess
 				}
 				req.Header.Set(sessionHeader, session(i))
 				t0 := time.Now()
+				if rate > 0 {
+					t0 = start.Add(time.Duration(float64(i) / rate * float64(time.Second)))
+					if wait := time.Until(t0); wait > 0 {
+						select {
+						case <-time.After(wait):
+						case <-ctx.Done():
+							return
+						}
+					}
+				}
 				resp, err := hc.Do(req)
 				if err != nil {
 					failed.Add(1)

@@ -20,6 +20,7 @@ type config struct {
 	NaiveUsers    int
 	NaiveRequests int // per user
 	NaiveClients  int
+	NaiveRate     float64       // requests a second offered to both; 0: as fast as the clients go
 	APILatency    time.Duration // how long the fake API takes to answer
 
 	Burst     int // distinct new users
@@ -39,6 +40,7 @@ func defaultConfig() config {
 		NaiveUsers:    1_000,
 		NaiveRequests: 100,
 		NaiveClients:  200,
+		NaiveRate:     3_000,
 		APILatency:    50 * time.Millisecond,
 		Burst:         100_000,
 		QueueSize:     middleware.DefaultQueueSize,
@@ -56,6 +58,7 @@ func (c *config) register(fs *flag.FlagSet) {
 	fs.IntVar(&c.NaiveUsers, "naive-users", c.NaiveUsers, "users (naive)")
 	fs.IntVar(&c.NaiveRequests, "naive-requests", c.NaiveRequests, "requests per user (naive)")
 	fs.IntVar(&c.NaiveClients, "naive-clients", c.NaiveClients, "concurrent clients (naive)")
+	fs.Float64Var(&c.NaiveRate, "naive-rate", c.NaiveRate, "requests a second offered to both servers, 0 for as fast as the clients go (naive)")
 	fs.DurationVar(&c.APILatency, "api-latency", c.APILatency, "how long the fake API takes to answer (naive, burst)")
 	fs.IntVar(&c.Burst, "burst", c.Burst, "distinct new users, one request each (burst)")
 	fs.IntVar(&c.QueueSize, "queue", c.QueueSize, "the middleware's queue size (naive, burst)")

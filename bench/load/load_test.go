@@ -17,7 +17,7 @@ func TestLoadSmall(t *testing.T) {
 	cfg := config{
 		Scenarios: "throughput,naive,burst",
 		Clients:   4, Requests: 300, Rounds: 2, Users: 20,
-		NaiveUsers: 10, NaiveRequests: 5, NaiveClients: 10, APILatency: 5 * time.Millisecond,
+		NaiveUsers: 10, NaiveRequests: 5, NaiveClients: 10, NaiveRate: 2_000, APILatency: 5 * time.Millisecond,
 		Burst: 500, QueueSize: 20, Workers: 2,
 		Timeout: time.Minute,
 	}

@@ -78,7 +78,7 @@ func throughput(ctx context.Context, cfg config, rep *report) error {
 
 	// Warm-up: every user synced, every connection open.
 	for _, s := range []*server{plain, with} {
-		if w := load(ctx, hc, s.URL, len(keys), cfg.Clients, session); w.failed > 0 {
+		if w := load(ctx, hc, s.URL, len(keys), cfg.Clients, 0, session); w.failed > 0 {
 			return fmt.Errorf("warm-up: %d requests failed", w.failed)
 		}
 	}
@@ -94,7 +94,7 @@ func throughput(ctx context.Context, cfg config, rep *report) error {
 			first, second = with, plain
 		}
 		for _, s := range []*server{first, second} {
-			got := load(ctx, hc, s.URL, cfg.Requests, cfg.Clients, session)
+			got := load(ctx, hc, s.URL, cfg.Requests, cfg.Clients, 0, session)
 			if s == plain {
 				without.add(got)
 			} else {
@@ -139,7 +139,7 @@ func naiveVersusMiddleware(ctx context.Context, cfg config, rep *report) error {
 	if err != nil {
 		return err
 	}
-	byHand := load(ctx, hc, srv.URL, n, cfg.NaiveClients, session)
+	byHand := load(ctx, hc, srv.URL, n, cfg.NaiveClients, cfg.NaiveRate, session)
 	srv.close()
 	handCalls := fake.Calls()
 	fake.ClearRequests()
@@ -154,14 +154,14 @@ func naiveVersusMiddleware(ctx context.Context, cfg config, rep *report) error {
 		return err
 	}
 	defer srv.close()
-	withMW := load(ctx, hc, srv.URL, n, cfg.NaiveClients, session)
+	withMW := load(ctx, hc, srv.URL, n, cfg.NaiveClients, cfg.NaiveRate, session)
 	if err := m.Flush(ctx); err != nil { // the syncs still under way
 		return err
 	}
 	mwCalls := fake.Calls()
 	st := m.Stats()
 
-	label := fmt.Sprintf("%d users × %d, API %s", cfg.NaiveUsers, cfg.NaiveRequests, cfg.APILatency)
+	label := fmt.Sprintf("%d users × %d, API %s, %.0f req/s offered", cfg.NaiveUsers, cfg.NaiveRequests, cfg.APILatency, cfg.NaiveRate)
 	rep.rows = append(rep.rows,
 		row{scenario: "naive upsert per request (" + label + ")", s: byHand, apiCalls: handCalls},
 		row{scenario: "middleware (" + label + ")", s: withMW, apiCalls: mwCalls})
@@ -198,7 +198,7 @@ func burst(ctx context.Context, cfg config, rep *report) error {
 		return err
 	}
 	defer plain.close()
-	without := load(ctx, hc, plain.URL, cfg.Burst, cfg.Clients, func(i int) string { return fmt.Sprintf("plain-%07d", i) })
+	without := load(ctx, hc, plain.URL, cfg.Burst, cfg.Clients, 0, func(i int) string { return fmt.Sprintf("plain-%07d", i) })
 
 	m, err := newMiddleware(client, cfg)
 	if err != nil {
@@ -211,7 +211,7 @@ func burst(ctx context.Context, cfg config, rep *report) error {
 	}
 	defer with.close()
 	heapBefore := heap()
-	within := load(ctx, hc, with.URL, cfg.Burst, cfg.Clients, func(i int) string { return fmt.Sprintf("burst-%07d", i) })
+	within := load(ctx, hc, with.URL, cfg.Burst, cfg.Clients, 0, func(i int) string { return fmt.Sprintf("burst-%07d", i) })
 	heapAfter := heap()
 	st := m.Stats() // before Close, which drops what is still queued
 
