@@ -144,7 +144,8 @@ func BenchmarkJWTOverhead(b *testing.B) {
 
 // TestJWTAllocatesNoMoreThanGolangJWT: taking the token from the request,
 // checking its key and mapping its claims adds no allocation to
-// ParseWithClaims. Allocation counts are exact, unlike timings.
+// ParseWithClaims (reusing the claims map saves some). Allocation counts
+// are exact, unlike timings.
 func TestJWTAllocatesNoMoreThanGolangJWT(t *testing.T) {
 	for _, c := range jwtCases(t) {
 		ours := testing.AllocsPerRun(50, func() {
@@ -157,7 +158,7 @@ func TestJWTAllocatesNoMoreThanGolangJWT(t *testing.T) {
 				t.Fatal(err)
 			}
 		})
-		assert.Equal(t, floor, ours, c.name)
+		assert.LessOrEqual(t, ours, floor, c.name)
 	}
 }
 

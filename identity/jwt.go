@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/golang-jwt/jwt/v5"
 )
@@ -169,12 +170,27 @@ func (e *JWTExtractor) Verify(token string) (Identity, error) {
 	case strings.Count(token, ".") != 2:
 		return Identity{}, fmt.Errorf("%w: want three dot-separated segments", ErrInvalidToken)
 	}
-	claims := jwt.MapClaims{}
-	if _, err := e.parser.ParseWithClaims(token, claims, e.keyfunc); err != nil {
-		return Identity{}, fmt.Errorf("%w: %w", ErrInvalidToken, err)
+	claims := claimsPool.Get().(jwt.MapClaims)
+	_, err := e.parser.ParseWithClaims(token, claims, e.keyfunc)
+	var id Identity
+	if err == nil {
+		id, err = e.mapper.Map(claims)
+	} else {
+		err = fmt.Errorf("%w: %w", ErrInvalidToken, err)
 	}
-	return e.mapper.Map(claims)
+	clear(claims)
+	claimsPool.Put(claims)
+	return id, err
 }
+
+// claimsPool keeps claims maps from one verification to the next: decoding
+// into a map already large enough costs neither its allocation nor its
+// growth past eight claims, which repays most of what mapping the claims
+// costs (see BENCHMARKS.md). A map goes back empty once mapped; nothing else
+// keeps it: golang-jwt's token is dropped, the key source must not keep the
+// token (see KeySource), and the identity keeps the claims' values, not
+// the map.
+var claimsPool = sync.Pool{New: func() any { return jwt.MapClaims{} }}
 
 // key is the jwt.Keyfunc: the source's key, if it fits the token's algorithm.
 func (e *JWTExtractor) key(t *jwt.Token) (any, error) {

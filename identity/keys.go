@@ -35,7 +35,8 @@ type KeySource interface {
 	Algorithms() []string
 	// VerificationKey returns the key (or a jwt.VerificationKeySet) for t,
 	// whose algorithm is already one of Algorithms. Its error must not repeat
-	// anything from the token.
+	// anything from the token, and it must not keep t, whose claims map is
+	// reused once the token is mapped.
 	VerificationKey(t *jwt.Token) (any, error)
 }
 
