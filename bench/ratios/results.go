@@ -146,6 +146,29 @@ func (r *results) report(w io.Writer) bool {
 		}
 		fmt.Fprintln(w)
 	}
+	var others []key
+	for _, k := range r.order {
+		if !strings.HasPrefix(k.name, mw) && !strings.HasPrefix(k.name, "BenchmarkJWTOverhead/") {
+			others = append(others, k)
+		}
+	}
+	if len(others) > 0 {
+		fmt.Fprintln(w, "| benchmark | GOMAXPROCS | ns/op | B/op | allocs/op | runs |\n|---|---:|---:|---:|---:|---:|")
+		for _, k := range others {
+			ns, _ := r.median(k.name, k.procs, "ns/op")
+			b, okB := r.median(k.name, k.procs, "B/op")
+			a, okA := r.median(k.name, k.procs, "allocs/op")
+			cell := func(v float64, ok bool) string {
+				if !ok {
+					return "–"
+				}
+				return fmt.Sprintf("%.0f", v)
+			}
+			fmt.Fprintf(w, "| %s | %d | %.1f | %s | %s | %d |\n", strings.TrimPrefix(k.name, "Benchmark"), k.procs, ns,
+				cell(b, okB), cell(a, okA), r.count(k.name, k.procs, "ns/op"))
+		}
+		fmt.Fprintln(w)
+	}
 	for _, k := range r.order {
 		if v, ok := r.median(k.name, k.procs, "B/user"); ok {
 			goals = append(goals, goal{fmt.Sprintf("cache memory at 1M users (GOMAXPROCS %d)", k.procs),
