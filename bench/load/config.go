@@ -1,7 +1,9 @@
 package main
 
 import (
+	"errors"
 	"flag"
+	"fmt"
 	"time"
 
 	"github.com/autoidentify/autoidentify/middleware"
@@ -49,6 +51,23 @@ func defaultConfig() config {
 	}
 }
 
+// check refuses bounds that cannot make a run.
+func (c *config) check() error {
+	for name, v := range map[string]int{
+		"clients": c.Clients, "requests": c.Requests, "rounds": c.Rounds, "users": c.Users,
+		"naive-users": c.NaiveUsers, "naive-requests": c.NaiveRequests, "naive-clients": c.NaiveClients,
+		"burst": c.Burst, "queue": c.QueueSize, "workers": c.Workers,
+	} {
+		if v <= 0 {
+			return fmt.Errorf("-%s must be positive, not %d", name, v)
+		}
+	}
+	if c.NaiveRate < 0 || c.APILatency < 0 || c.Timeout <= 0 {
+		return errors.New("-naive-rate and -api-latency must not be negative, -timeout must be positive")
+	}
+	return nil
+}
+
 func (c *config) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.Scenarios, "scenarios", c.Scenarios, "scenarios to run, comma-separated: throughput, naive, burst")
 	fs.IntVar(&c.Clients, "clients", c.Clients, "concurrent clients (throughput, burst)")
@@ -61,7 +80,7 @@ func (c *config) register(fs *flag.FlagSet) {
 	fs.Float64Var(&c.NaiveRate, "naive-rate", c.NaiveRate, "requests a second offered to both servers, 0 for as fast as the clients go (naive)")
 	fs.DurationVar(&c.APILatency, "api-latency", c.APILatency, "how long the fake API takes to answer (naive, burst)")
 	fs.IntVar(&c.Burst, "burst", c.Burst, "distinct new users, one request each (burst)")
-	fs.IntVar(&c.QueueSize, "queue", c.QueueSize, "the middleware's queue size (naive, burst)")
-	fs.IntVar(&c.Workers, "workers", c.Workers, "the middleware's workers (naive, burst)")
+	fs.IntVar(&c.QueueSize, "queue", c.QueueSize, "the middleware's queue size")
+	fs.IntVar(&c.Workers, "workers", c.Workers, "the middleware's workers")
 	fs.DurationVar(&c.Timeout, "timeout", c.Timeout, "bound on each scenario")
 }

@@ -39,9 +39,17 @@ func TestLoadSmall(t *testing.T) {
 	}
 }
 
-func TestUnknownScenario(t *testing.T) {
-	cfg := defaultConfig()
-	cfg.Scenarios = "nope"
-	_, err := run(t.Context(), cfg, new(bytes.Buffer))
-	assert.ErrorContains(t, err, `no scenario "nope"`)
+func TestBadConfig(t *testing.T) {
+	t.Parallel()
+	for want, change := range map[string]func(*config){
+		`no scenario "nope"`:                 func(c *config) { c.Scenarios = "nope" },
+		"-clients must be positive, not 0":   func(c *config) { c.Clients = 0 },
+		"-burst must be positive, not -1":    func(c *config) { c.Burst = -1 },
+		"-naive-rate and -api-latency must ": func(c *config) { c.NaiveRate = -1 },
+	} {
+		cfg := defaultConfig()
+		change(&cfg)
+		_, err := run(t.Context(), cfg, new(bytes.Buffer))
+		assert.ErrorContains(t, err, want)
+	}
 }

@@ -14,6 +14,9 @@ import (
 
 // run runs the scenarios cfg names, telling progress to log.
 func run(ctx context.Context, cfg config, log io.Writer) (*report, error) {
+	if err := cfg.check(); err != nil {
+		return nil, err
+	}
 	rep := new(report)
 	for _, name := range strings.Split(cfg.Scenarios, ",") {
 		scenario, ok := map[string]func(context.Context, config, *report) error{
