@@ -14,15 +14,17 @@ const ways = 4
 // It is a hash table of one-line buckets. A user may sit in either of two
 // buckets, the one with more room when they came, and is moved to their
 // other bucket to make room for a newcomer: with 1.25 slots a user, a full
-// cache leaves all but about one user in 10 000 in the index. A user who still finds no room takes the slot of the one of the
-// two buckets that expires first, who stays in the LRU: hits on them find
-// them there, under the read lock. The index is a shortcut; the LRU stays
-// the truth.
+// cache leaves all but about one user in 10 000 in the index. A user who
+// still finds no room takes the slot of the one of the two buckets that
+// expires first, who stays in the LRU: hits on them find them there, under
+// the read lock. The index is a shortcut; the LRU stays the truth.
 //
-// A hit that races with the rewrite of its slot may read the tag it looked
-// for and the expiry of the slot's next user; it then counts as one more
-// hit for a user being evicted or resynced at that moment, which is
-// harmless. It never matches a user or profile that was not synced.
+// A slot's tag is cleared first and set last when it changes hands, and an
+// emptied slot keeps its expiry, so a hit reading a slot as it changes
+// either misses it (and asks the LRU) or reads the tag it looked for with
+// the expiry of that user or of the slot's next one; the latter counts one
+// more hit for a user being evicted or resynced at that moment, which is
+// harmless. A hit never matches a user or profile that was not synced.
 type index struct {
 	buckets []bucket
 	hashes  [][ways]uint64 // whose each slot is; only under the shard's lock
@@ -80,7 +82,6 @@ func (x *index) put(hash, tag uint64, expires int64) {
 func (x *index) remove(hash uint64) {
 	if b, i, ok := x.slot(hash); ok {
 		x.buckets[b][i].tag.Store(0)
-		x.buckets[b][i].expires.Store(0)
 		x.hashes[b][i] = 0
 	}
 }
@@ -143,7 +144,6 @@ func (x *index) move(b int) (int, bool) {
 		to.expires.Store(from.expires.Load())
 		to.tag.Store(from.tag.Load())
 		from.tag.Store(0)
-		from.expires.Store(0)
 		x.hashes[b][i] = 0
 		return i, true
 	}

@@ -138,3 +138,44 @@ func TestCacheHitsRaceWithWrites(t *testing.T) {
 	close(stop)
 	writers.Wait()
 }
+
+// TestIndexMovesAUserToMakeRoom: a newcomer whose two buckets are full
+// gets a slot freed by moving a user to their other bucket, and every user
+// is still found.
+func TestIndexMovesAUserToMakeRoom(t *testing.T) {
+	t.Parallel()
+	x := newIndex(6) // two buckets
+	require.Len(t, x.buckets, 2)
+	// Hashes by the buckets they may sit in.
+	find := func(first, second, skip int) uint64 {
+		for h := uint64(1); ; h++ {
+			if f, s := x.choices(h); f == first && s == second {
+				if skip == 0 {
+					return h
+				}
+				skip--
+			}
+		}
+	}
+	// Bucket 0 full: one user who could live in bucket 1 (the buckets tie,
+	// so they take the first), then users who can live in bucket 0 only.
+	hashes := []uint64{find(0, 1, 0)}
+	for i := range ways - 1 {
+		hashes = append(hashes, find(0, 0, i))
+	}
+	newcomer := find(0, 0, ways-1) // bucket 0 only, and it is full
+	var keys []key
+	for _, h := range append(hashes, newcomer) {
+		k := key{hash: h, check: 1, tag: tagOf(h, 1)}
+		keys = append(keys, k)
+		x.put(k.hash, k.tag, 100)
+	}
+
+	for i, k := range keys {
+		found, fresh := x.get(k, 50)
+		assert.True(t, found && fresh, "user %d", i)
+	}
+	_, free0 := x.buckets[0].empty()
+	_, free1 := x.buckets[1].empty()
+	assert.Equal(t, []int{0, ways - 1}, []int{free0, free1}, "one user moved to bucket 1")
+}
