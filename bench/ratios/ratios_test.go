@@ -42,7 +42,7 @@ func TestRatios(t *testing.T) {
 		"| hit | 56.0 | 28.0 | 2.00× |",
 		"| HS256 | 2 | 7070 | 7000 | 1.010 | 1 |",
 		"| cache memory at 1M users (GOMAXPROCS 2) | 147.9 B/user | <= 200 B/user | yes |",
-		"| CacheMemory | 2 | 900000000.0 | – | – | 1 |",
+		"| CacheMemory | 2 | 900000000.0 | – | – | 147.9 B/user | 1 |",
 	} {
 		assert.Contains(t, out.String(), want)
 	}
