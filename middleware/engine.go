@@ -121,8 +121,9 @@ func newEngine(dir Directory, c *config) *engine {
 	return e
 }
 
-// observe is the request path: a user synced with this profile costs a
-// fingerprint, a hash and a read lock, and allocates nothing.
+// observe is the request path for an identity an extractor found (routes
+// reading it from the context take Route.identifyInContext): a user synced
+// with this profile costs a fingerprint and a cache hit, which takes no lock.
 func (e *engine) observe(ctx context.Context, id *identity.Identity) {
 	fp := id.Profile.Fingerprint()
 	k := e.cache.key(id.Identifier, fp)
