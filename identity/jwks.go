@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -214,14 +215,14 @@ func JWKS(ctx context.Context, rawURL string, opts ...JWKSOption) (*JWKSKeys, er
 		RefreshErrorHandlerFunc: func(string) func(context.Context, error) {
 			return func(ctx context.Context, err error) {
 				if cfg.logger != nil {
-					cfg.logger.ErrorContext(ctx, "identity: JWKS fetch failed", "url", logged, "error", err)
+					cfg.logger.ErrorContext(ctx, "identity: JWKS fetch failed", "url", logged, "error", scrubURL(err, u, rawURL, logged))
 				}
 			}
 		},
 	})
 	if err != nil {
 		k.Close()
-		return nil, fmt.Errorf("identity: JWKS: %w", err)
+		return nil, fmt.Errorf("identity: JWKS: %w", scrubURL(err, u, rawURL, logged))
 	}
 	return k, nil
 }
@@ -261,6 +262,37 @@ func redactURL(u *url.URL) string {
 	c.Fragment = ""
 	return c.String()
 }
+
+// scrubURL returns err with the key set's URL in its text replaced by the
+// logged one: keyfunc quotes the URL as given, credentials included, and
+// net/http quotes it with its query. A spelling not foreseen still has its
+// password and query blanked. errors.Is still sees err.
+func scrubURL(err error, u *url.URL, rawURL, logged string) error {
+	msg := err.Error()
+	for _, s := range []string{rawURL, u.String(), u.Redacted()} {
+		if s != logged {
+			msg = strings.ReplaceAll(msg, s, logged)
+		}
+	}
+	secrets := []string{u.RawQuery, u.EscapedFragment()}
+	if pw, ok := u.User.Password(); ok {
+		secrets = append(secrets, pw)
+	}
+	for _, s := range secrets {
+		if s != "" {
+			msg = strings.ReplaceAll(msg, s, "[REDACTED]")
+		}
+	}
+	return &scrubbedError{msg: msg, err: err}
+}
+
+type scrubbedError struct {
+	msg string
+	err error
+}
+
+func (e *scrubbedError) Error() string { return e.msg }
+func (e *scrubbedError) Unwrap() error { return e.err }
 
 // limitTransport fails a response body larger than max, so a broken or
 // hostile JWKS endpoint cannot exhaust memory.

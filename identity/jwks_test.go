@@ -375,3 +375,34 @@ func TestRedactURL(t *testing.T) {
 		assert.False(t, strings.Contains(redactURL(u), "pw"))
 	}
 }
+
+// A fetch that gets no answer fails with net/http's error, which quotes the
+// URL with its query, and keyfunc quotes the URL whole, credentials
+// included: neither may reach a log line or the error JWKS returns.
+func TestJWKSNetworkFailureKeepsURLSecrets(t *testing.T) {
+	t.Parallel()
+	dead := httptest.NewServer(http.NotFoundHandler())
+	dead.Close() // nothing listens there any more: connection refused
+	rawURL := strings.Replace(dead.URL, "http://", "http://user:PASSWORD@", 1) + "/jwks?api_key=QUERYSECRET"
+
+	t.Run("logged", func(t *testing.T) {
+		t.Parallel()
+		var buf bytes.Buffer
+		var mu sync.Mutex
+		logger := slog.New(slog.NewTextHandler(&lockedWriter{w: &buf, mu: &mu}, nil))
+		newJWKS(t, rawURL, WithJWKSLogger(logger))
+		mu.Lock()
+		defer mu.Unlock()
+		assert.Contains(t, buf.String(), "JWKS fetch failed")
+		assert.NotContains(t, buf.String(), "PASSWORD")
+		assert.NotContains(t, buf.String(), "QUERYSECRET")
+	})
+	t.Run("returned", func(t *testing.T) {
+		t.Parallel()
+		_, err := JWKS(t.Context(), rawURL, WithJWKSRequireInitialFetch())
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), "/jwks")
+		assert.NotContains(t, err.Error(), "PASSWORD")
+		assert.NotContains(t, err.Error(), "QUERYSECRET")
+	})
+}
