@@ -9,6 +9,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"slices"
 
@@ -68,6 +69,10 @@ func (k *staticKey) GoString() string { return k.String() }
 
 // LogValue keeps secrets out of slog.
 func (k *staticKey) LogValue() slog.Value { return slog.StringValue(k.String()) }
+
+// Format prints String for every verb: %d and the like would print the
+// fields, an HMAC secret's bytes among them.
+func (k *staticKey) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, k.String()) }
 
 // HMACKey verifies tokens signed with secret: HS256, and HS384 and HS512 when
 // the secret is long enough for them. A secret shorter than MinHMACKeySize

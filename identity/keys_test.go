@@ -167,6 +167,11 @@ func TestKeySourceNeverPrintsSecret(t *testing.T) {
 	for _, format := range []string{"%v", "%+v", "%#v", "%s"} {
 		assert.NotContains(t, fmt.Sprintf(format, src), "super-secret", format)
 	}
+	// Verbs a Stringer does not answer print the fields: the secret's bytes.
+	for _, format := range []string{"%d", "%o", "%b", "%c", "%U"} {
+		printed := strings.Trim(fmt.Sprintf(format, secret), "[]")
+		assert.NotContains(t, fmt.Sprintf(format, src), printed, format)
+	}
 	// The secret is copied: changing the caller's slice changes nothing.
 	e := newJWT(t, src)
 	token := sign(t, jwt.SigningMethodHS256, secret, validClaims())
