@@ -51,7 +51,9 @@ type Result struct {
 //
 // It returns nil once every user was tried, whatever the outcomes; else why
 // it stopped early (ctx's error, or an *APIError matching ErrUnauthorized),
-// in which case the users not yet read from users were not reported.
+// in which case only the users it started were reported: those of Index
+// below the count the error gives. The user read as it stopped was not
+// started, so a caller resuming a cursor starts again at that count.
 func (c *Client) UpsertEach(ctx context.Context, users iter.Seq[identity.Identity], concurrency int, report func(Result)) error {
 	if concurrency <= 0 {
 		concurrency = DefaultBatchConcurrency
