@@ -29,14 +29,23 @@ type Client struct {
 }
 
 // New returns a Client for the workspace with this API key and secret (both
-// in the console's API Credentials). A missing credential or a refused
-// option is a *ConfigError.
+// in the console's API Credentials). A missing credential, one holding a
+// control character (no header can carry it), or a refused option is a
+// *ConfigError.
 func New(apiKey, apiSecret string, opts ...Option) (*Client, error) {
 	if strings.TrimSpace(apiKey) == "" {
 		return nil, &ConfigError{Field: "apiKey", Err: errors.New("empty")}
 	}
 	if strings.TrimSpace(apiSecret) == "" {
 		return nil, &ConfigError{Field: "apiSecret", Err: errors.New("empty")}
+	}
+	// Both travel in headers, which cannot carry a control character: Go
+	// would refuse every call. A newline left from a file is the usual one.
+	if strings.ContainsFunc(apiKey, isControl) {
+		return nil, &ConfigError{Field: "apiKey", Err: errors.New("contains a control character (a newline read with it?)")}
+	}
+	if strings.ContainsFunc(apiSecret, isControl) {
+		return nil, &ConfigError{Field: "apiSecret", Err: errors.New("contains a control character (a newline read with it?)")}
 	}
 	cfg := defaultConfig()
 	for _, opt := range opts {
@@ -114,6 +123,10 @@ func (c *Client) DeleteUser(ctx context.Context, identifier string) error {
 	}
 	return c.do(ctx, op, http.MethodDelete, identifier, nil)
 }
+
+// isControl reports a character no HTTP header value may hold: a control
+// other than tab.
+func isControl(r rune) bool { return (r < ' ' && r != '\t') || r == 0x7f }
 
 func (c *Client) validateIdentifier(op, identifier string) error {
 	if err := identity.ValidateIdentifier(identifier, c.maxIDLen); err != nil {

@@ -160,6 +160,9 @@ func TestNewRefusesBadConfig(t *testing.T) {
 	}{
 		{"no key", "", "s", nil, "apiKey"},
 		{"no secret", "k", " ", nil, "apiSecret"},
+		// Read from a file with its newline: no header can carry it, so every call would fail.
+		{"secret with a newline", "k", "hunter2\n", nil, "apiSecret"},
+		{"key with a control character", "k\r\n", "s", nil, "apiKey"},
 		{"relative base URL", "k", "s", []engagespot.Option{engagespot.WithBaseURL("/v3")}, "BaseURL"},
 		{"ftp base URL", "k", "s", []engagespot.Option{engagespot.WithBaseURL("ftp://example.com/v3")}, "BaseURL"},
 		{"no host", "k", "s", []engagespot.Option{engagespot.WithBaseURL("https:///v3")}, "BaseURL"},
