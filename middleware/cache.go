@@ -116,9 +116,11 @@ func shardSizes(size int) []int {
 }
 
 func (c *cache) key(identifier string, fingerprint uint64) key {
-	h := maphash.String(c.seed, identifier)
+	h := c.hashOf(identifier)
 	return key{hash: h, check: fingerprint, tag: tagOf(h, fingerprint)}
 }
+
+func (c *cache) hashOf(identifier string) uint64 { return maphash.String(c.seed, identifier) }
 
 // tagOf binds a user's hash to a profile's check in one word, never zero
 // (an empty slot): equal tags mean the same user with the same profile but
@@ -183,6 +185,17 @@ func (c *cache) add(k key, st state) {
 	} else {
 		s.index.remove(k.hash) // a refusal is never a hit
 	}
+	s.mu.Unlock()
+}
+
+// forget drops the user hash, whatever their profile, synced or refused.
+// It removes them from the LRU, whose eviction callback removes them from
+// the index under the same lock, as for an eviction: a hit reading them
+// meanwhile counts one last hit at worst (see index).
+func (c *cache) forget(hash uint64) {
+	s := &c.shards[hash>>c.shift]
+	s.mu.Lock()
+	s.lru.Remove(hash)
 	s.mu.Unlock()
 }
 

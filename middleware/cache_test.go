@@ -96,3 +96,31 @@ func BenchmarkCacheMemory(b *testing.B) {
 		runtime.KeepAlive(c)
 	}
 }
+
+func TestCacheForget(t *testing.T) {
+	t.Parallel()
+	c := newCache(1000, time.Hour, new(clock), func(int64) int64 { return 0 })
+	ann, bob, cat := c.key("ann", 1), c.key("bob", 1), c.key("cat", 1)
+	c.add(ann, synced)
+	c.add(bob, rejected)
+	c.add(cat, synced)
+
+	c.forget(c.hashOf("ann"))
+	c.forget(c.hashOf("bob"))
+	c.forget(c.hashOf("dan")) // unknown: nothing happens
+
+	for _, k := range []key{ann, bob} {
+		assert.Equal(t, absent, c.lookup(k))
+		assert.False(t, c.hit(k))
+		found, _ := c.shard(k).index.get(k, 0)
+		assert.False(t, found, "out of the index too")
+	}
+	assert.True(t, c.hit(cat))
+	found, fresh := c.shard(cat).index.get(cat, 0)
+	assert.True(t, found && fresh)
+	total := 0
+	for i := range c.shards {
+		total += c.shards[i].lru.Len()
+	}
+	assert.Equal(t, 1, total)
+}

@@ -40,6 +40,9 @@
 //
 // For code about to notify a user who must exist now, Ensure syncs
 // synchronously, joining a job under way rather than starting another.
+// After deleting a user in Engagespot, Forget drops them from the cache (and
+// any refusal remembered for them), so their next request syncs them again;
+// it does not stop a job under way, and leaves a Store's record alone.
 //
 // # Retries
 //

@@ -67,6 +67,21 @@ func (m *Middleware) Ensure(ctx context.Context, id identity.Identity) error {
 	return m.e.ensure(ctx, id)
 }
 
+// Forget makes the Middleware forget identifier's user: their next request
+// syncs them again, even with a profile Engagespot refused. Call it after
+// deleting the user in Engagespot (adapters/engagespot's Client.DeleteUser),
+// or on learning that the remote copy is gone. Forgetting a user it does not
+// know does nothing.
+//
+// It does not stop a sync under way: one ending after Forget remembers the
+// user again, since its upsert may have landed after the deletion too (call
+// Flush first to let it end). It forgets locally only: with WithStore, the
+// fleet's record and the other instances' caches are untouched, so the next
+// sync may be answered by the Store without an API call until that record
+// expires; a fleet that must sync the user again has to drop it in the Store
+// (for adapters/redis, delete the user's key).
+func (m *Middleware) Forget(identifier string) { m.e.cache.forget(m.e.cache.hashOf(identifier)) }
+
 // Flush waits until every sync started before the call has ended, or until
 // ctx ends.
 func (m *Middleware) Flush(ctx context.Context) error { return m.e.flush(ctx) }

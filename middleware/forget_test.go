@@ -1,0 +1,153 @@
+package middleware_test
+
+import (
+	"net/http"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/autoidentify/autoidentify/adapters/engagespot/engagespottest"
+)
+
+// A user deleted in Engagespot and forgotten is created again by their next
+// request.
+func TestForgetSyncsTheUserAgain(t *testing.T) {
+	t.Parallel()
+	srv := engagespottest.NewServer(t)
+	c := client(t, srv)
+	m := newMiddleware(t, c)
+	h := m.Handler(echo)
+	ann, bob := user("ann", "ann@example.com"), user("bob", "bob@example.com")
+
+	serve(h, &ann)
+	serve(h, &bob)
+	flush(t, m)
+	require.Equal(t, 2, srv.Calls())
+	require.NoError(t, c.DeleteUser(t.Context(), "ann"))
+	_, ok := srv.User("ann")
+	require.False(t, ok)
+
+	m.Forget("ann")
+	serve(h, &ann)
+	serve(h, &bob)
+	flush(t, m)
+
+	_, ok = srv.User("ann")
+	assert.True(t, ok, "created again")
+	assert.Equal(t, []string{http.MethodPut, http.MethodDelete, http.MethodPut}, methods(srv, "ann"),
+		"one more upsert for the forgotten user")
+	assert.Equal(t, 1, srv.CallsFor("bob"), "the others stay synced")
+	assert.Equal(t, uint64(1), m.Stats().Hits)
+}
+
+// A profile Engagespot refused is not sent again, unless the user is
+// forgotten.
+func TestForgetDropsARefusal(t *testing.T) {
+	t.Parallel()
+	m, srv := setup(t)
+	h := m.Handler(echo)
+	ann := user("ann", "ann@example.com")
+	srv.FailUser("ann", 1, http.StatusUnprocessableEntity)
+
+	serve(h, &ann)
+	flush(t, m)
+	serve(h, &ann)
+	flush(t, m)
+	require.Equal(t, 1, srv.Calls(), "the refusal is remembered")
+
+	m.Forget("ann")
+	serve(h, &ann)
+	flush(t, m)
+
+	assert.Equal(t, 2, srv.Calls())
+	_, ok := srv.User("ann")
+	assert.True(t, ok)
+}
+
+func TestForgettingAnUnknownUserDoesNothing(t *testing.T) {
+	t.Parallel()
+	m, srv := setup(t)
+	h := m.Handler(echo)
+	ann := user("ann", "ann@example.com")
+	serve(h, &ann)
+	flush(t, m)
+
+	for _, identifier := range []string{"bob", "", "Ann", "ann "} {
+		m.Forget(identifier)
+	}
+	serve(h, &ann)
+	flush(t, m)
+
+	assert.Equal(t, 1, srv.Calls())
+	st := m.Stats()
+	assert.Equal(t, uint64(1), st.Hits, "still synced")
+	assert.Equal(t, uint64(1), st.Misses)
+}
+
+// Hits on a user being forgotten, and on their neighbours, race with Forget
+// (under -race); afterwards the cache still tells synced from forgotten.
+func TestForgetDuringHits(t *testing.T) {
+	t.Parallel()
+	m, srv := setup(t)
+	h := m.Handler(echo)
+	users := make([]string, 20)
+	for i := range users {
+		users[i] = string(rune('a' + i))
+		u := user(users[i], "x@example.com")
+		serve(h, &u)
+	}
+	flush(t, m)
+	require.Equal(t, len(users), srv.Calls())
+
+	var wg sync.WaitGroup
+	stop := make(chan struct{})
+	for i := range 4 {
+		wg.Go(func() {
+			for n := 0; ; n++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				u := user(users[(i+n)%len(users)], "x@example.com")
+				serve(h, &u)
+			}
+		})
+	}
+	for range 200 {
+		m.Forget(users[0])
+		m.Forget(users[1])
+	}
+	close(stop)
+	wg.Wait()
+	flush(t, m)
+	for _, identifier := range users { // whoever was forgotten last is synced again
+		u := user(identifier, "x@example.com")
+		serve(h, &u)
+	}
+	flush(t, m)
+
+	// Whatever the hits resynced meanwhile, one Forget now costs exactly one
+	// more call, and the others none.
+	before := srv.Calls()
+	m.Forget(users[0])
+	for _, identifier := range users {
+		u := user(identifier, "x@example.com")
+		serve(h, &u)
+	}
+	flush(t, m)
+	assert.Equal(t, before+1, srv.Calls())
+}
+
+// methods lists the methods of the requests the API received about identifier.
+func methods(srv *engagespottest.Server, identifier string) []string {
+	var list []string
+	for _, r := range srv.Requests() {
+		if r.Identifier == identifier {
+			list = append(list, r.Method)
+		}
+	}
+	return list
+}
