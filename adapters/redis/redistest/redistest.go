@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
@@ -260,13 +261,38 @@ func command(addr string, args ...string) (string, error) {
 	return "", fmt.Errorf("unexpected reply %q", line)
 }
 
+// Ports are picked below the kernel's ephemeral range (32768-60999 by
+// default), so that neither a listener on port 0 nor an outgoing connection
+// takes a killed server's port before Restart binds it again; and a port is
+// handed out once per process, so another server of these tests cannot take
+// it either. (Picking with port 0 made Restart fail now and then.)
+const (
+	minPort = 10000
+	maxPort = 32000 // exclusive
+)
+
+var ports = struct {
+	sync.Mutex
+	taken map[int]bool
+}{taken: make(map[int]bool)}
+
 func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, fmt.Errorf("find a free port: %w", err)
+	ports.Lock()
+	defer ports.Unlock()
+	for range 100 {
+		port := minPort + rand.IntN(maxPort-minPort)
+		if ports.taken[port] {
+			continue
+		}
+		l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
+		if err != nil {
+			continue // in use by another process
+		}
+		_ = l.Close()
+		ports.taken[port] = true
+		return port, nil
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
+	return 0, fmt.Errorf("find a free port: none free in %d-%d after 100 tries", minPort, maxPort-1)
 }
 
 // syncBuffer collects the server's output for error messages.
