@@ -96,6 +96,7 @@
 // Stats returns counters: hits, misses, jobs queued, synced, dropped and
 // failed, retries, calls in flight, the queue's length. WithOutcomeHook sees
 // the end of each job, once, with a Reason (Classify); WithAttemptHook sees
-// each API call. Logs go to WithLogger's *slog.Logger: pauses, refusals,
+// each API call, and WithAttemptContext derives the context each call gets
+// (a span the Directory's own spans nest under). Logs go to WithLogger's *slog.Logger: pauses, refusals,
 // failures and the queue filling up, never a secret, and nothing on a hit.
 package middleware

@@ -45,6 +45,7 @@ type engine struct {
 	onOutcome      []func(context.Context, Outcome)
 	onAttempt      []func(context.Context, Attempt)
 	jobContext     func(req, job context.Context) context.Context
+	attemptContext []func(ctx context.Context, identifier string, attempt int) context.Context
 	afterFunc      func(time.Duration, func()) func() bool
 	randN          func(int64) int64
 
@@ -101,6 +102,7 @@ func newEngine(dir Directory, c *config) *engine {
 		onOutcome:      c.onOutcome,
 		onAttempt:      c.onAttempt,
 		jobContext:     c.jobContext,
+		attemptContext: c.attemptContext,
 		afterFunc:      c.afterFunc,
 		randN:          c.randN,
 		queue:          make(chan *job, c.queueSize),
@@ -323,17 +325,26 @@ func (e *engine) attempt(j *job, id identity.Identity, p *pass) (err error) {
 	if id.Profile, dropped = id.Profile.Sanitize(); dropped != nil && n == 1 {
 		e.log.Info("middleware: attributes left out of a sync", "user", id.Identifier, "err", dropped)
 	}
-	ctx, cancel := context.WithTimeout(j.ctx, e.attemptTimeout)
-	defer cancel()
 	e.inFlight.Add(1)
-	start := time.Now()
+	// The attempt's context: the job's, as WithAttemptContext derived it for
+	// this call (a span its Directory's spans become children of). The hooks
+	// get it too, without the call's timeout, to find what it added. A
+	// function panicking leaves it as the one before made it.
+	actx, start := j.ctx, time.Now()
 	func() {
+		where := "WithAttemptContext"
 		defer func() {
 			if p := recover(); p != nil {
-				e.log.Error("middleware: panic in Directory.Upsert", "panic", p, "stack", string(debug.Stack()))
-				err = fmt.Errorf("%w in Directory.Upsert: %v", ErrPanic, p)
+				e.log.Error("middleware: panic in "+where, "panic", p, "stack", string(debug.Stack()))
+				err = fmt.Errorf("%w in %s: %v", ErrPanic, where, p)
 			}
 		}()
+		for _, f := range e.attemptContext {
+			actx = f(actx, id.Identifier, n)
+		}
+		where, start = "Directory.Upsert", time.Now()
+		ctx, cancel := context.WithTimeout(actx, e.attemptTimeout)
+		defer cancel()
 		err = e.dir.Upsert(ctx, id)
 	}()
 	elapsed := time.Since(start)
@@ -345,7 +356,7 @@ func (e *engine) attempt(j *job, id identity.Identity, p *pass) (err error) {
 		p.end(resultOf(err), err)
 	}
 	for _, h := range e.onAttempt {
-		h(j.ctx, Attempt{Identifier: id.Identifier, Number: n, Start: start, Duration: elapsed, Err: err, Probe: p.probe})
+		h(actx, Attempt{Identifier: id.Identifier, Number: n, Start: start, Duration: elapsed, Err: err, Probe: p.probe})
 	}
 	return err
 }

@@ -98,6 +98,7 @@ type config struct {
 	onOutcome      []func(context.Context, Outcome)
 	onAttempt      []func(context.Context, Attempt)
 	jobContext     func(req, job context.Context) context.Context
+	attemptContext []func(ctx context.Context, identifier string, attempt int) context.Context
 
 	// Seams for tests, so retries and TTLs never wait for real.
 	clock     *clock                                             // nil: a real coarse clock
@@ -274,7 +275,8 @@ func WithOutcomeHook(f func(ctx context.Context, o Outcome)) Option {
 }
 
 // WithAttemptHook adds a function called after each API call, on the worker
-// that made it, outside every lock; it must return quickly. Default: none.
+// that made it, outside every lock; it must return quickly. Its ctx is the
+// job's, as WithAttemptContext derived it for this call. Default: none.
 func WithAttemptHook(f func(ctx context.Context, a Attempt)) Option {
 	return optionFunc(func(c *config) error {
 		if f == nil {
@@ -303,6 +305,26 @@ func WithJobContext(f func(req, job context.Context) context.Context) Option {
 			return nil
 		}
 		c.jobContext = f
+		return nil
+	})
+}
+
+// WithAttemptContext adds a function called before each API call, on the
+// worker about to make it, that derives the context the call gets from the
+// job's: a span started there (tracing) is the parent of the Directory's own
+// spans, an otelhttp transport's say. f gets the user's identifier and the
+// call's number in the job (1 for the first), and must return ctx or a
+// context derived from it. The Directory gets the result with the call's
+// timeout added; the attempt hooks get it as is, so that they can end what f
+// started. Given several times, the functions run in that order, each given
+// the context the one before returned. A panic in f fails the call as one
+// in Directory.Upsert does; the hooks still run. Default: none.
+func WithAttemptContext(f func(ctx context.Context, identifier string, attempt int) context.Context) Option {
+	return optionFunc(func(c *config) error {
+		if f == nil {
+			return &ConfigError{Field: "AttemptContext", Err: errors.New("nil")}
+		}
+		c.attemptContext = append(c.attemptContext, f)
 		return nil
 	})
 }

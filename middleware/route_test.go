@@ -186,6 +186,7 @@ func TestNewRefusesBadConfig(t *testing.T) {
 		{"OutcomeHook", dir, []middleware.Option{middleware.WithOutcomeHook(nil)}},
 		{"AttemptHook", dir, []middleware.Option{middleware.WithAttemptHook(nil)}},
 		{"JobContext", dir, []middleware.Option{middleware.WithJobContext(nil)}},
+		{"AttemptContext", dir, []middleware.Option{middleware.WithAttemptContext(nil)}},
 	}
 	for _, tt := range tests {
 		m, err := middleware.New(tt.dir, tt.opts...)
