@@ -4,14 +4,16 @@
 //
 // # Use
 //
-// A *Tracer's Options install a job context and two hooks in the Middleware:
+// A *Tracer's Options install a job context, an attempt context and two
+// hooks in the Middleware:
 //
 //	tracer, err := otelautoidentify.New() // the global provider; or WithTracerProvider
 //	m, err := middleware.New(dir, append(tracer.Options(), middleware.WithWorkers(8))...)
 //
 // Requests are traced by the app's own instrumentation (otelhttp, otelgin);
 // put it outside the middleware so that a sync can link to the request's span.
-// The app may add its own middleware.WithJobContext: both apply.
+// The app may add its own middleware.WithJobContext and WithAttemptContext:
+// both apply.
 //
 // # Spans
 //
@@ -22,7 +24,12 @@
 //	autoidentify.sync      one per sync, from its start to its outcome (internal)
 //	  autoidentify.upsert  one per API call: retries and probes too (client)
 //
-// Requests that join a sync already under way add no span. Attributes:
+// Each upsert span is started before its API call, in the context the
+// Directory gets, so the spans the Directory starts from that context (an
+// otelhttp transport in the Engagespot client's http.Client, say) are its
+// children. Requests that join a sync already under way add no span, and no
+// span is left open: an upsert span ends when its call returns, a sync span
+// with its outcome. Attributes:
 //
 //	autoidentify.user.hash      the user, hashed (below)                      sync
 //	autoidentify.sync.outcome   synced, dropped or failed                     sync
@@ -51,9 +58,7 @@
 //
 // # Cost
 //
-// Nothing on the request path when the user is synced already: the hooks run
-// on the background workers, and the job context is made only when a request
-// needs a sync. Spans are recorded after the fact, from the times the hooks
-// report, so the Directory's own calls (an otelhttp transport in the
-// Engagespot client, say) are not children of the upsert span.
+// Nothing on the request path when the user is synced already: the attempt
+// context and the hooks run on the background workers, and the job context
+// is made only when a request needs a sync.
 package otelautoidentify

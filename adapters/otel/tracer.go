@@ -68,11 +68,13 @@ func New(opts ...Option) (*Tracer, error) {
 }
 
 // Options returns what middleware.New needs to trace: a job context that
-// remembers the triggering request's span, and the attempt and outcome hooks
-// that record the spans.
+// remembers the triggering request's span, an attempt context that starts
+// each API call's span before the call, and the attempt and outcome hooks
+// that end the spans.
 func (t *Tracer) Options() []middleware.Option {
 	return []middleware.Option{
 		middleware.WithJobContext(t.jobContext),
+		middleware.WithAttemptContext(t.attemptContext),
 		middleware.WithAttemptHook(t.attempt),
 		middleware.WithOutcomeHook(t.outcome),
 	}
@@ -106,12 +108,18 @@ func (t Tracer) GoString() string { return t.String() }
 func (t Tracer) LogValue() slog.Value { return slog.StringValue(t.String()) }
 
 // A sync's span cannot start when its job context is made: that context is
-// thrown away when the request joins a sync already under way. So the job
-// context only remembers the request's span and the time, and the sync span
-// starts, back-dated, at the first attempt or at the outcome, whichever
-// comes first. Attempt spans are recorded when the attempt hook reports
-// them, with the attempt's own start and end.
-type jobKey struct{}
+// thrown away when the request joins a sync already under way, and its span
+// would never end. So the job context only remembers the request's span and
+// the time, and the sync span starts, dated from the job's start, at the
+// first attempt or at the outcome, whichever comes first; the outcome ends
+// it. An attempt's span starts in the attempt context, just before the call,
+// as a child of the sync span, so that the spans the Directory starts from
+// the context it gets are its children; the attempt hook, which the
+// middleware calls after every attempt context, ends it.
+type (
+	jobKey     struct{}
+	attemptKey struct{}
+)
 
 type syncSpan struct {
 	link  trace.SpanContext // the triggering request's span, if it had one
@@ -147,24 +155,43 @@ func (t *Tracer) syncSpanOf(ctx context.Context, identifier string) trace.Span {
 	return s.span
 }
 
-func (t *Tracer) attempt(ctx context.Context, a middleware.Attempt) {
-	parent := t.syncSpanOf(ctx, a.Identifier)
+// attemptContext starts the span of an API call, in the context the call
+// gets.
+func (t *Tracer) attemptContext(ctx context.Context, identifier string, attempt int) context.Context {
+	parent := t.syncSpanOf(ctx, identifier)
 	if parent == nil {
-		return // a job context WithJobContext did not make: nothing to attach to
+		return ctx // a job context WithJobContext did not make: nothing to attach to
 	}
-	attrs := []attribute.KeyValue{keyAttempt.Int(a.Number)}
+	ctx, span := t.tracer.Start(trace.ContextWithSpan(ctx, parent), SpanUpsert,
+		trace.WithSpanKind(trace.SpanKindClient), trace.WithAttributes(keyAttempt.Int(attempt)))
+	return context.WithValue(ctx, attemptKey{}, span)
+}
+
+// attempt ends the span attemptContext started for the call. Without one
+// (an attempt context before the tracer's panicked) it records the span
+// after the fact, from the call's own times.
+func (t *Tracer) attempt(ctx context.Context, a middleware.Attempt) {
+	var end []trace.SpanEndOption
+	span, _ := ctx.Value(attemptKey{}).(trace.Span)
+	if span == nil {
+		parent := t.syncSpanOf(ctx, a.Identifier)
+		if parent == nil {
+			return // a job context WithJobContext did not make: nothing to attach to
+		}
+		_, span = t.tracer.Start(trace.ContextWithSpan(ctx, parent), SpanUpsert, trace.WithTimestamp(a.Start),
+			trace.WithSpanKind(trace.SpanKindClient), trace.WithAttributes(keyAttempt.Int(a.Number)))
+		end = append(end, trace.WithTimestamp(a.Start.Add(a.Duration)))
+	}
 	if a.Probe {
-		attrs = append(attrs, keyProbe.Bool(true))
+		span.SetAttributes(keyProbe.Bool(true))
 	}
-	_, span := t.tracer.Start(trace.ContextWithSpan(ctx, parent), SpanUpsert,
-		trace.WithTimestamp(a.Start), trace.WithSpanKind(trace.SpanKindClient), trace.WithAttributes(attrs...))
 	if a.Err != nil {
 		if status, ok := httpStatus(a.Err); ok && status > 0 {
 			span.SetAttributes(keyHTTPStatus.Int(status))
 		}
 		fail(span, middleware.Classify(a.Err))
 	}
-	span.End(trace.WithTimestamp(a.Start.Add(a.Duration)))
+	span.End(end...)
 }
 
 func (t *Tracer) outcome(ctx context.Context, o middleware.Outcome) {
