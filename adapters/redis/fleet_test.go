@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	goredis "github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -28,6 +29,20 @@ type instance struct {
 	m       *middleware.Middleware
 	handler http.Handler
 	logs    *logBuffer
+	client  *goredis.Client
+}
+
+// reconnected waits until each instance's client reaches a restarted
+// server. go-redis answers with its last dial error until its own background
+// redial (once a second) gets through; in production the Store's cooldown
+// (5 s) outlasts that, but with the fake clock a probe failing on that stale
+// error would keep the breaker open for the rest of the test.
+func reconnected(t *testing.T, fleet ...*instance) {
+	t.Helper()
+	for _, in := range fleet {
+		require.Eventually(t, func() bool { return in.client.Ping(t.Context()).Err() == nil },
+			30*time.Second, 20*time.Millisecond, "the client reaches the restarted server")
+	}
 }
 
 func newInstance(t *testing.T, api *engagespottest.Server, srv *redistest.Server, opts ...redis.Option) *instance {
@@ -39,7 +54,8 @@ func newInstance(t *testing.T, api *engagespottest.Server, srv *redistest.Server
 	// exceed the default, and these tests count calls, not milliseconds.
 	// A killed server refuses connections at once, whatever the timeout.
 	opts = append([]redis.Option{redis.WithLogger(logs.Logger()), redis.WithTimeout(10 * time.Second)}, opts...)
-	store, err := redis.New(newClient(t, srv), opts...)
+	client := newClient(t, srv)
+	store, err := redis.New(client, opts...)
 	require.NoError(t, err)
 	m, err := middleware.New(dir, middleware.WithStore(store), middleware.WithLogger(logs.Logger()))
 	require.NoError(t, err)
@@ -53,7 +69,7 @@ func newInstance(t *testing.T, api *engagespottest.Server, srv *redistest.Server
 			next.ServeHTTP(w, r.WithContext(identity.NewContext(r.Context(), userIdentity(id))))
 		})
 	}
-	return &instance{m: m, handler: signedIn(m.Handler(app)), logs: logs}
+	return &instance{m: m, handler: signedIn(m.Handler(app)), logs: logs, client: client}
 }
 
 func userIdentity(id string) identity.Identity {
@@ -166,6 +182,7 @@ func TestFleetSurvivesRedisKilledMidRun(t *testing.T) {
 	// Redis comes back: once the cooldown has passed, the first sync of each
 	// instance probes it, and the fleet shares again.
 	srv.Restart()
+	reconnected(t, fleet...)
 	clock.Advance(redis.DefaultCooldown)
 	for n, in := range fleet {
 		ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
@@ -217,6 +234,7 @@ func TestFleetLearnsAUserSyncedWhileRedisWasDown(t *testing.T) {
 	defer cancel()
 	require.NoError(t, api.WaitHeld(ctx, 1))
 	srv.Restart()
+	reconnected(t, a, b)
 	clock.Advance(redis.DefaultCooldown)
 	api.Release()
 	a.flush(t)
