@@ -62,7 +62,7 @@ func Example() {
 func sortedAttributes(kvs []attribute.KeyValue) []string {
 	var out []string
 	for _, kv := range kvs {
-		out = append(out, string(kv.Key)+"="+kv.Value.Emit())
+		out = append(out, string(kv.Key)+"="+kv.Value.String())
 	}
 	slices.Sort(out)
 	return out
