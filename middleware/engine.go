@@ -38,6 +38,7 @@ type engine struct {
 	log            *slog.Logger
 	clock          *clock
 	queueSize      int
+	maxIDLen       int
 	attemptTimeout time.Duration
 	maxAttempts    int
 	retryBase      time.Duration
@@ -95,6 +96,7 @@ func newEngine(dir Directory, c *config) *engine {
 		log:            log,
 		clock:          c.clock,
 		queueSize:      c.queueSize,
+		maxIDLen:       c.maxIDLen,
 		attemptTimeout: c.attemptTimeout,
 		maxAttempts:    c.maxAttempts,
 		retryBase:      c.retryBase,
@@ -140,7 +142,7 @@ func (e *engine) miss(ctx context.Context, id *identity.Identity, fp uint64, k k
 	if e.cache.lookup(k) == rejected {
 		return // refused with this profile: not sent again until it changes
 	}
-	if err := identity.ValidateIdentifier(id.Identifier, 0); err != nil {
+	if err := identity.ValidateIdentifier(id.Identifier, e.maxIDLen); err != nil {
 		// The extractor should have refused it; never send it.
 		e.failed.Add(1)
 		e.log.Debug("middleware: not syncing an invalid identifier", "err", err)
@@ -152,7 +154,7 @@ func (e *engine) miss(ctx context.Context, id *identity.Identity, fp uint64, k k
 
 // ensure syncs id now, joining the job under way for them if there is one.
 func (e *engine) ensure(ctx context.Context, id identity.Identity) error {
-	if err := identity.ValidateIdentifier(id.Identifier, 0); err != nil {
+	if err := identity.ValidateIdentifier(id.Identifier, e.maxIDLen); err != nil {
 		return fmt.Errorf("middleware: ensure: %w", err)
 	}
 	fp := id.Profile.Fingerprint()

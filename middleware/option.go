@@ -85,6 +85,7 @@ type config struct {
 	cacheSize      int
 	ttl            time.Duration
 	queueSize      int
+	maxIDLen       int
 	workers        int
 	attemptTimeout time.Duration
 	maxAttempts    int
@@ -112,6 +113,7 @@ func defaultConfig() config {
 		cacheSize:      DefaultCacheSize,
 		ttl:            DefaultTTL,
 		queueSize:      DefaultQueueSize,
+		maxIDLen:       identity.DefaultMaxIdentifierLen,
 		workers:        DefaultWorkers,
 		attemptTimeout: DefaultAttemptTimeout,
 		maxAttempts:    DefaultMaxAttempts,
@@ -169,6 +171,15 @@ func WithCacheSize(n int) Option {
 // again; it is checked to the second. Default: DefaultTTL.
 func WithTTL(d time.Duration) Option {
 	return optionFunc(func(c *config) error { c.ttl = d; return positive("TTL", d) })
+}
+
+// WithMaxIdentifierLen sets the longest identifier, in bytes, the
+// middleware syncs or signs a token for; a longer one is refused before any
+// call, like every other invalid identifier. Set it to the limit given to
+// the extractor and the Directory, so the three agree.
+// Default: identity.DefaultMaxIdentifierLen.
+func WithMaxIdentifierLen(n int) Option {
+	return optionFunc(func(c *config) error { c.maxIDLen = n; return positive("MaxIdentifierLen", n) })
 }
 
 // WithQueueSize sets how many users may wait for a sync at once (queued,

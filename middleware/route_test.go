@@ -173,6 +173,7 @@ func TestNewRefusesBadConfig(t *testing.T) {
 		{"CacheSize", dir, []middleware.Option{middleware.WithCacheSize(0)}},
 		{"TTL", dir, []middleware.Option{middleware.WithTTL(-1)}},
 		{"QueueSize", dir, []middleware.Option{middleware.WithQueueSize(-5)}},
+		{"MaxIdentifierLen", dir, []middleware.Option{middleware.WithMaxIdentifierLen(0)}},
 		{"Workers", dir, []middleware.Option{middleware.WithWorkers(0)}},
 		{"AttemptTimeout", dir, []middleware.Option{middleware.WithAttemptTimeout(0)}},
 		{"MaxAttempts", dir, []middleware.Option{middleware.WithMaxAttempts(0)}},

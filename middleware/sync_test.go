@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -407,4 +409,20 @@ func TestMalformedAttributesAreNeverSent(t *testing.T) {
 	assert.Equal(t, map[string]any{"phoneNumber": "+15551234567", "firstName": "Ann", "plan": "pro"}, u.Attributes)
 	serve(m.Handler(echo), &ann)
 	assert.Equal(t, 1, srv.Calls(), "synced: the same profile is not sent again")
+}
+
+func TestMaxIdentifierLenIsConfigurable(t *testing.T) {
+	t.Parallel()
+	long := strings.Repeat("x", 300) // over identity.DefaultMaxIdentifierLen
+	var calls atomic.Int32
+	dir := directoryFunc(func(context.Context, identity.Identity) error { calls.Add(1); return nil })
+
+	byDefault := newMiddleware(t, dir)
+	require.ErrorIs(t, byDefault.Ensure(t.Context(), identity.Identity{Identifier: long}), identity.ErrInvalidIdentifier)
+	assert.Zero(t, calls.Load(), "refused before any call")
+
+	raised := newMiddleware(t, dir, middleware.WithMaxIdentifierLen(300))
+	serve(raised.Handler(echo), &identity.Identity{Identifier: long})
+	flush(t, raised)
+	assert.Equal(t, int32(1), calls.Load(), "the raised limit lets the middleware sync it")
 }

@@ -30,7 +30,7 @@ func (rt *Route) TokenHandler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id, ok, err := rt.extract(r)
 		if ok {
-			err = identity.ValidateIdentifier(id.Identifier, 0)
+			err = identity.ValidateIdentifier(id.Identifier, rt.m.e.maxIDLen)
 			ok = err == nil
 		}
 		if !ok {
