@@ -4,7 +4,6 @@ go 1.26.0
 
 require (
 	github.com/MicahParks/jwkset v0.11.4
-	github.com/MicahParks/keyfunc/v3 v3.9.2
 	github.com/alexedwards/scs/v2 v2.9.0
 	github.com/appleboy/gin-jwt/v2 v2.10.3
 	github.com/auth0/go-jwt-middleware/v2 v2.3.1

@@ -376,33 +376,186 @@ func TestRedactURL(t *testing.T) {
 	}
 }
 
-// A fetch that gets no answer fails with net/http's error, which quotes the
-// URL with its query, and keyfunc quotes the URL whole, credentials
-// included: neither may reach a log line or the error JWKS returns.
-func TestJWKSNetworkFailureKeepsURLSecrets(t *testing.T) {
+func TestJWKSRefusesPlainHTTPForRemoteHosts(t *testing.T) {
 	t.Parallel()
-	dead := httptest.NewServer(http.NotFoundHandler())
-	dead.Close() // nothing listens there any more: connection refused
-	rawURL := strings.Replace(dead.URL, "http://", "http://user:PASSWORD@", 1) + "/jwks?api_key=QUERYSECRET"
+	for _, u := range []string{"http://idp.example.com/jwks", "http://10.0.0.1/jwks", "http://localhost.example.com/jwks"} {
+		_, err := JWKS(t.Context(), u)
+		var cfgErr *ConfigError
+		require.ErrorAs(t, err, &cfgErr, u)
+		assert.Equal(t, "JWKS", cfgErr.Field)
+		assert.Contains(t, err.Error(), "use https")
+	}
+	for _, u := range []string{"http://localhost:1/jwks", "http://127.0.0.9:1/jwks", "http://[::1]:1/jwks", "https://idp.example.com/jwks"} {
+		k, err := JWKS(t.Context(), u, WithJWKSRefreshInterval(time.Hour))
+		require.NoError(t, err, u)
+		k.Close()
+	}
+}
 
-	t.Run("logged", func(t *testing.T) {
-		t.Parallel()
-		var buf bytes.Buffer
-		var mu sync.Mutex
-		logger := slog.New(slog.NewTextHandler(&lockedWriter{w: &buf, mu: &mu}, nil))
-		newJWKS(t, rawURL, WithJWKSLogger(logger))
-		mu.Lock()
-		defer mu.Unlock()
-		assert.Contains(t, buf.String(), "JWKS fetch failed")
-		assert.NotContains(t, buf.String(), "PASSWORD")
-		assert.NotContains(t, buf.String(), "QUERYSECRET")
+// An endpoint that redirects, to plain http or to another host, would hand
+// key selection to whoever answers there: no redirect is followed.
+func TestJWKSRefusesRedirects(t *testing.T) {
+	t.Parallel()
+	k := keys()
+	target := newJWKSServer(t, jwk{"k1", &k.p256.PublicKey, "ES256"})
+	otherHost := strings.Replace(target.URL, "127.0.0.1", "localhost", 1)
+	redirectTo := func(to string) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) {
+			http.Redirect(w, r, to+"/jwks?leaked=QUERY", http.StatusFound)
+		}
+	}
+	tlsRedirect := httptest.NewTLSServer(redirectTo(target.URL))
+	t.Cleanup(tlsRedirect.Close)
+	hostRedirect := httptest.NewServer(redirectTo(otherHost))
+	t.Cleanup(hostRedirect.Close)
+	sameHost := httptest.NewServer(nil)
+	sameHost.Config.Handler = redirectTo(sameHost.URL + "/moved")
+	t.Cleanup(sameHost.Close)
+
+	tests := []struct {
+		name string
+		url  string
+		opts []JWKSOption
+	}{
+		{"https to http", tlsRedirect.URL, []JWKSOption{WithJWKSHTTPClient(tlsRedirect.Client())}},
+		{"to another host", hostRedirect.URL, nil},
+		{"on the same host", sameHost.URL, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := JWKS(t.Context(), tt.url, append(tt.opts, WithJWKSRequireInitialFetch())...)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), "redirects are refused")
+			assert.NotContains(t, err.Error(), "QUERY", "the redirect's path and query are not repeated")
+
+			e := newJWT(t, newJWKS(t, tt.url, tt.opts...))
+			_, err = e.Verify(sign(t, jwt.SigningMethodES256, k.p256, validClaims(), "kid", "k1"))
+			assert.ErrorIs(t, err, ErrUnknownKey, "keys behind a redirect never verify")
+		})
+	}
+	assert.Zero(t, target.fetches.Load(), "the redirect's target was never asked")
+}
+
+// jwkEntry is a key set entry with the metadata an attacker or a careless
+// provider could publish.
+func jwkEntry(t *testing.T, kid string, key any, alg string, use jwkset.USE, ops ...jwkset.KEYOPS) jwkset.JWKMarshal {
+	t.Helper()
+	j, err := jwkset.NewJWKFromKey(key, jwkset.JWKOptions{
+		Metadata: jwkset.JWKMetadataOptions{KID: kid, ALG: jwkset.ALG(alg), USE: use, KEYOPS: ops},
+		Validate: jwkset.JWKValidateOptions{SkipAll: true},
 	})
-	t.Run("returned", func(t *testing.T) {
+	require.NoError(t, err)
+	return j.Marshal()
+}
+
+func (s *jwksServer) setEntries(t *testing.T, entries ...jwkset.JWKMarshal) {
+	t.Helper()
+	body, err := json.Marshal(jwkset.JWKSMarshal{Keys: entries})
+	require.NoError(t, err)
+	s.setBody(http.StatusOK, body)
+}
+
+// Keys from a key set meet the rules static keys meet, and the set's own
+// metadata must allow signatures.
+func TestJWKSKeyRules(t *testing.T) {
+	t.Parallel()
+	k := keys()
+	srv := newJWKSServer(t)
+	srv.setEntries(t,
+		jwkEntry(t, "good", &k.rsa.PublicKey, "RS256", jwkset.UseSig, jwkset.KeyOpsVerify),
+		jwkEntry(t, "no-use", &k.p256.PublicKey, "", ""),
+		jwkEntry(t, "enc", &k.rsa.PublicKey, "RS256", jwkset.UseEnc),
+		jwkEntry(t, "encrypt-only", &k.rsa.PublicKey, "RS256", "", jwkset.KeyOpsEncrypt),
+		jwkEntry(t, "rsa1024", &k.rsaSmall.PublicKey, "RS256", jwkset.UseSig),
+		jwkEntry(t, "alg-mismatch", &k.p256.PublicKey, "ES384", jwkset.UseSig),
+	)
+	e := newJWT(t, newJWKS(t, srv.URL, WithJWKSRefreshRateLimit(time.Hour)))
+	tests := []struct {
+		name    string
+		method  jwt.SigningMethod
+		key     any
+		kid     string
+		wantErr string // "" verifies
+	}{
+		{"use sig, key_ops verify", jwt.SigningMethodRS256, k.rsa, "good", ""},
+		{"no use", jwt.SigningMethodES256, k.p256, "no-use", ""},
+		{"use enc", jwt.SigningMethodRS256, k.rsa, "enc", `use "enc"`},
+		{"key_ops without verify", jwt.SigningMethodRS256, k.rsa, "encrypt-only", `key_ops lack "verify"`},
+		{"1024-bit RSA", jwt.SigningMethodRS256, k.rsaSmall, "rsa1024", "1024 bits, want at least 2048"},
+		{"alg of the entry is not the token's", jwt.SigningMethodES256, k.p256, "alg-mismatch", "is for ES384"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			id, err := e.Verify(sign(t, tt.method, tt.key, validClaims(), "kid", tt.kid))
+			if tt.wantErr == "" {
+				require.NoError(t, err)
+				assert.Equal(t, "u1", id.Identifier)
+				return
+			}
+			require.ErrorIs(t, err, ErrInvalidToken)
+			assert.ErrorIs(t, err, ErrUnknownKey)
+			assert.Contains(t, err.Error(), tt.wantErr)
+		})
+	}
+	t.Run("without a kid, refused entries are not tried", func(t *testing.T) {
 		t.Parallel()
-		_, err := JWKS(t.Context(), rawURL, WithJWKSRequireInitialFetch())
-		require.Error(t, err)
-		assert.Contains(t, err.Error(), "/jwks")
-		assert.NotContains(t, err.Error(), "PASSWORD")
-		assert.NotContains(t, err.Error(), "QUERYSECRET")
+		_, err := e.Verify(sign(t, jwt.SigningMethodRS256, k.rsaSmall, validClaims()))
+		assert.ErrorIs(t, err, jwt.ErrTokenSignatureInvalid)
+		_, err = e.Verify(sign(t, jwt.SigningMethodRS256, k.rsa, validClaims()))
+		assert.NoError(t, err, "the usable RSA key is tried")
 	})
+}
+
+func TestJWKSOnlyEncryptionKeys(t *testing.T) {
+	t.Parallel()
+	k := keys()
+	srv := newJWKSServer(t)
+	srv.setEntries(t, jwkEntry(t, "enc", &k.p256.PublicKey, "ES256", jwkset.UseEnc))
+	e := newJWT(t, newJWKS(t, srv.URL))
+	_, err := e.Verify(sign(t, jwt.SigningMethodES256, k.p256, validClaims()))
+	assert.ErrorIs(t, err, ErrUnknownKey, "a set of encryption keys verifies nothing")
+}
+
+// The URL's credentials and query are sent with the fetch, and never reach
+// an error or a log line, however they are spelled: a token as the user
+// name, a quote in the query.
+func TestJWKSURLSecretsAreSentButNeverShown(t *testing.T) {
+	t.Parallel()
+	k := keys()
+	srv := newJWKSServer(t, jwk{"k1", &k.p256.PublicKey, "ES256"})
+	var gotUser, gotQuery atomic.Value
+	checking := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		user, _, _ := r.BasicAuth()
+		gotUser.Store(user)
+		gotQuery.Store(r.URL.RawQuery)
+		srv.Config.Handler.ServeHTTP(w, r)
+	}))
+	t.Cleanup(checking.Close)
+	withSecrets := func(base string) string {
+		return strings.Replace(base, "http://", "http://TOKENSECRET:PWSECRET@", 1) + `/jwks?k="QUERYSECRET`
+	}
+
+	e := newJWT(t, newJWKS(t, withSecrets(checking.URL), WithJWKSRequireInitialFetch()))
+	_, err := e.Verify(sign(t, jwt.SigningMethodES256, k.p256, validClaims(), "kid", "k1"))
+	require.NoError(t, err)
+	assert.Equal(t, "TOKENSECRET", gotUser.Load(), "userinfo is sent as basic auth")
+	assert.Equal(t, `k="QUERYSECRET`, gotQuery.Load(), "the query is sent as given")
+
+	dead := httptest.NewServer(http.NotFoundHandler())
+	dead.Close()
+	var buf bytes.Buffer
+	var mu sync.Mutex
+	logger := slog.New(slog.NewTextHandler(&lockedWriter{w: &buf, mu: &mu}, nil))
+	newJWKS(t, withSecrets(dead.URL), WithJWKSLogger(logger))
+	_, err = JWKS(t.Context(), withSecrets(dead.URL), WithJWKSRequireInitialFetch())
+	require.Error(t, err)
+	mu.Lock()
+	defer mu.Unlock()
+	for _, shown := range []string{err.Error(), buf.String()} {
+		assert.Contains(t, shown, "/jwks")
+		assert.NotContains(t, shown, "TOKENSECRET")
+		assert.NotContains(t, shown, "QUERYSECRET")
+		assert.NotContains(t, shown, "PWSECRET")
+	}
 }

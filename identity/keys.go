@@ -95,31 +95,58 @@ func HMACKey(secret []byte) KeySource {
 // RSAPublicKey verifies tokens signed with the matching private key, with
 // RS256/384/512 or PS256/384/512. Keys under MinRSAKeyBits are refused by NewJWT.
 func RSAPublicKey(key *rsa.PublicKey) KeySource {
-	k := &staticKey{key: key, algs: rsaAlgorithms}
-	switch {
-	case key == nil || key.N == nil:
-		k.err = &ConfigError{Field: "RSAPublicKey", Err: errors.New("nil key")}
-	case key.N.BitLen() < MinRSAKeyBits:
-		k.err = &ConfigError{Field: "RSAPublicKey", Err: fmt.Errorf("%d bits, want at least %d", key.N.BitLen(), MinRSAKeyBits)}
-	}
-	return k
+	return publicKeySource("RSAPublicKey", key, rsaAlgorithms)
 }
 
 // ECDSAPublicKey verifies tokens signed with the matching private key, with
 // the one algorithm its curve allows: ES256 (P-256), ES384 (P-384) or ES512
 // (P-521). Other curves are refused by NewJWT.
 func ECDSAPublicKey(key *ecdsa.PublicKey) KeySource {
-	k := &staticKey{key: key}
-	if key == nil || key.Curve == nil {
-		k.err = &ConfigError{Field: "ECDSAPublicKey", Err: errors.New("nil key")}
-		return k
+	var algs []string
+	if key != nil && key.Curve != nil && ecdsaAlgorithm(key.Curve) != "" {
+		algs = []string{ecdsaAlgorithm(key.Curve)}
 	}
-	if alg := ecdsaAlgorithm(key.Curve); alg != "" {
-		k.algs = []string{alg}
-	} else {
-		k.err = &ConfigError{Field: "ECDSAPublicKey", Err: fmt.Errorf("curve %s has no JWS algorithm", key.Curve.Params().Name)}
+	return publicKeySource("ECDSAPublicKey", key, algs)
+}
+
+// publicKeySource is a static source of one public key, refused (by NewJWT)
+// if it breaks checkPublicKey.
+func publicKeySource(field string, key any, algs []string) KeySource {
+	k := &staticKey{key: key, algs: algs}
+	if err := checkPublicKey(key); err != nil {
+		k.err = &ConfigError{Field: field, Err: err}
 	}
 	return k
+}
+
+// checkPublicKey is the one rule every public verification key meets,
+// given at start-up or found in a key set: RSA of at least MinRSAKeyBits,
+// ECDSA on a curve with a JWS algorithm (P-256, P-384, P-521), Ed25519 of
+// its one size.
+func checkPublicKey(key any) error {
+	switch k := key.(type) {
+	case *rsa.PublicKey:
+		switch {
+		case k == nil || k.N == nil:
+			return errors.New("nil key")
+		case k.N.BitLen() < MinRSAKeyBits:
+			return fmt.Errorf("%d bits, want at least %d", k.N.BitLen(), MinRSAKeyBits)
+		}
+	case *ecdsa.PublicKey:
+		switch {
+		case k == nil || k.Curve == nil:
+			return errors.New("nil key")
+		case ecdsaAlgorithm(k.Curve) == "":
+			return fmt.Errorf("curve %s has no JWS algorithm", k.Curve.Params().Name)
+		}
+	case ed25519.PublicKey:
+		if len(k) != ed25519.PublicKeySize {
+			return fmt.Errorf("%d bytes, want %d", len(k), ed25519.PublicKeySize)
+		}
+	default:
+		return fmt.Errorf("unsupported key type %T", key)
+	}
+	return nil
 }
 
 func ecdsaAlgorithm(c elliptic.Curve) string {
@@ -136,11 +163,7 @@ func ecdsaAlgorithm(c elliptic.Curve) string {
 
 // Ed25519PublicKey verifies tokens signed with the matching private key, with EdDSA.
 func Ed25519PublicKey(key ed25519.PublicKey) KeySource {
-	k := &staticKey{key: key, algs: []string{"EdDSA"}}
-	if len(key) != ed25519.PublicKeySize {
-		k.err = &ConfigError{Field: "Ed25519PublicKey", Err: fmt.Errorf("%d bytes, want %d", len(key), ed25519.PublicKeySize)}
-	}
-	return k
+	return publicKeySource("Ed25519PublicKey", key, []string{"EdDSA"})
 }
 
 // PublicKeyPEM verifies tokens with the first public key in a PEM file: a
