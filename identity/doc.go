@@ -38,7 +38,8 @@
 // # Validation
 //
 // The same rules apply everywhere: ValidateIdentifier (1 to 255 bytes by
-// default, valid UTF-8, no control characters, not blank), NormalizePhone
+// default, valid UTF-8, not blank, no control, invisible format, separator
+// or replacement characters: see its doc for why), NormalizePhone
 // (E.164), ValidateEmail (shape). An invalid identifier means no identity. An
 // attribute that cannot be sent (a malformed email or phone number) is
 // dropped while the identity stays valid; the reasons go to the hook

@@ -1,6 +1,7 @@
 package identity
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -174,7 +175,9 @@ func (e *JWTExtractor) Verify(token string) (Identity, error) {
 	_, err := e.parser.ParseWithClaims(token, claims, e.keyfunc)
 	var id Identity
 	if err == nil {
-		id, err = e.mapper.Map(claims)
+		if err = checkTimeClaims(claims); err == nil {
+			id, err = e.mapper.Map(claims)
+		}
 	} else {
 		err = fmt.Errorf("%w: %w", ErrInvalidToken, err)
 	}
@@ -192,8 +195,16 @@ func (e *JWTExtractor) Verify(token string) (Identity, error) {
 // the map.
 var claimsPool = sync.Pool{New: func() any { return jwt.MapClaims{} }}
 
+// errCritical refuses a token with a "crit" header: it lists extensions the
+// verifier must understand or refuse the token (RFC 7515 section 4.1.11),
+// and this one understands none. golang-jwt ignores the header.
+var errCritical = errors.New(`"crit" header lists extensions this verifier does not implement`)
+
 // key is the jwt.Keyfunc: the source's key, if it fits the token's algorithm.
 func (e *JWTExtractor) key(t *jwt.Token) (any, error) {
+	if _, ok := t.Header["crit"]; ok {
+		return nil, errCritical
+	}
 	key, err := e.keys.VerificationKey(t)
 	if err != nil {
 		return nil, err
@@ -214,4 +225,37 @@ func (e *JWTExtractor) key(t *jwt.Token) (any, error) {
 		return nil, ErrUnknownKey
 	}
 	return key, nil
+}
+
+// maxNumericDate is the latest time claim accepted, 9999-12-31T23:59:59Z in
+// seconds since 1970.
+const maxNumericDate = 253402300799
+
+// checkTimeClaims refuses exp, nbf and iat that are not finite numbers from
+// 0 to maxNumericDate. golang-jwt converts such a number to an int64 however
+// the CPU does (1e300 became the far past on amd64), so an nbf of 1e300 was
+// ignored and, on other CPUs, an exp of 1e300 would never expire.
+func checkTimeClaims(c jwt.MapClaims) error {
+	for _, name := range [...]string{"exp", "nbf", "iat"} {
+		v, ok := c[name]
+		if !ok {
+			continue
+		}
+		var f float64
+		switch v := v.(type) {
+		case float64:
+			f = v
+		case json.Number:
+			var err error
+			if f, err = v.Float64(); err != nil {
+				return fmt.Errorf("%w: %s is not a number", ErrInvalidToken, name)
+			}
+		default:
+			return fmt.Errorf("%w: %s is not a number", ErrInvalidToken, name)
+		}
+		if !(f >= 0 && f <= maxNumericDate) { // NaN fails both
+			return fmt.Errorf("%w: %s is not a time from 0 to %d", ErrInvalidToken, name, maxNumericDate)
+		}
+	}
+	return nil
 }

@@ -5,8 +5,10 @@ import (
 	"crypto/x509"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -472,4 +474,123 @@ func TestJWTRefusesBeforeDecoding(t *testing.T) {
 		require.ErrorIs(t, err, ErrInvalidToken)
 		assert.Equal(t, "identity: invalid token: "+reason, err.Error())
 	}
+}
+
+// signRaw signs header and payload, JSON as given, with HS256: the shapes a
+// JSON encoder would never write (1e300, duplicate names, lone surrogates)
+// are what an attacker's token holds.
+func signRaw(t testing.TB, key []byte, header, payload string) string {
+	t.Helper()
+	enc := base64.RawURLEncoding
+	unsigned := enc.EncodeToString([]byte(header)) + "." + enc.EncodeToString([]byte(payload))
+	sig, err := jwt.SigningMethodHS256.Sign(unsigned, key)
+	require.NoError(t, err)
+	return unsigned + "." + enc.EncodeToString(sig)
+}
+
+const hs256Header = `{"alg":"HS256","typ":"JWT"}`
+
+// payloadWith is a valid payload at testNow with extra members appended.
+func payloadWith(extra string) string {
+	return fmt.Sprintf(`{"sub":"u1","exp":%d%s}`, testNow.Add(time.Hour).Unix(), extra)
+}
+
+func TestJWTRefusesCriticalHeader(t *testing.T) {
+	t.Parallel()
+	k := keys()
+	e := newJWT(t, HMACKey(k.hmac256))
+	for _, header := range []string{
+		`{"alg":"HS256","crit":["x-unknown"],"x-unknown":true}`,
+		`{"alg":"HS256","crit":["b64"],"b64":false}`,
+		`{"alg":"HS256","crit":[]}`,
+		`{"alg":"HS256","crit":null}`,
+	} {
+		_, err := e.Verify(signRaw(t, k.hmac256, header, payloadWith("")))
+		require.ErrorIs(t, err, ErrInvalidToken, header)
+		assert.ErrorIs(t, err, errCritical, header)
+	}
+	_, err := e.Verify(signRaw(t, k.hmac256, hs256Header, payloadWith("")))
+	assert.NoError(t, err, "the same token without crit verifies")
+}
+
+func TestJWTRefusesTimeClaimsOutOfRange(t *testing.T) {
+	t.Parallel()
+	k := keys()
+	e := newJWT(t, HMACKey(k.hmac256))
+	for _, extra := range []string{
+		`,"nbf":1e300`, `,"iat":1e300`, `,"nbf":-1e300`, `,"iat":-1`,
+		`,"nbf":253402300800`, `,"iat":9223372036854775807`, `,"nbf":1e19`,
+		`,"nbf":"0"`, `,"iat":null`, `,"nbf":true`, `,"iat":[1]`,
+	} {
+		_, err := e.Verify(signRaw(t, k.hmac256, hs256Header, payloadWith(extra)))
+		assert.ErrorIs(t, err, ErrInvalidToken, extra)
+	}
+	for _, exp := range []string{"1e300", "253402300800", "-1"} {
+		_, err := e.Verify(signRaw(t, k.hmac256, hs256Header, `{"sub":"u1","exp":`+exp+`}`))
+		assert.ErrorIs(t, err, ErrInvalidToken, "exp %s", exp)
+	}
+	for _, extra := range []string{`,"nbf":0`, `,"iat":1799999999.5`, `,"nbf":1.7e9`} {
+		_, err := e.Verify(signRaw(t, k.hmac256, hs256Header, payloadWith(extra)))
+		assert.NoError(t, err, extra)
+	}
+	_, err := e.Verify(signRaw(t, k.hmac256, hs256Header, `{"sub":"u1","exp":253402300799}`))
+	assert.NoError(t, err, "the last second of year 9999 is a time")
+}
+
+// Lone surrogates decode to U+FFFD: two different subjects would be one
+// user, so neither is accepted.
+func TestJWTRefusesSubjectsThatDecodeAlike(t *testing.T) {
+	t.Parallel()
+	k := keys()
+	e := newJWT(t, HMACKey(k.hmac256))
+	for _, sub := range []string{`"u\ud800"`, `"u\udc00"`, `"u\ufffd"`, `"u\u200b"`, `"\u202eu"`, `"u\u2028"`} {
+		payload := fmt.Sprintf(`{"sub":%s,"exp":%d}`, sub, testNow.Add(time.Hour).Unix())
+		_, err := e.Verify(signRaw(t, k.hmac256, hs256Header, payload))
+		assert.ErrorIs(t, err, ErrInvalidIdentifier, sub)
+	}
+}
+
+// Duplicate claim names: the last one wins, as RFC 7519 section 4 allows,
+// and as every claim mapping here reads. This pins the decision.
+func TestJWTDuplicateClaimsLastWins(t *testing.T) {
+	t.Parallel()
+	k := keys()
+	e := newJWT(t, HMACKey(k.hmac256))
+	payload := fmt.Sprintf(`{"sub":"first","email":"a@example.com","sub":"last","exp":%d,"email":"b@example.com"}`, testNow.Add(time.Hour).Unix())
+	id, err := e.Verify(signRaw(t, k.hmac256, hs256Header, payload))
+	require.NoError(t, err)
+	assert.Equal(t, "last", id.Identifier)
+	assert.Equal(t, "b@example.com", id.Profile.Email)
+
+	expired := fmt.Sprintf(`{"sub":"u1","exp":%d,"exp":%d}`, testNow.Add(time.Hour).Unix(), testNow.Add(-time.Hour).Unix())
+	_, err = e.Verify(signRaw(t, k.hmac256, hs256Header, expired))
+	assert.ErrorIs(t, err, jwt.ErrTokenExpired, "the last exp is the one checked")
+}
+
+func FuzzJWTTimeClaims(f *testing.F) {
+	for _, s := range []string{
+		"1e300", "-1e300", "-1", "0", "253402300799", "253402300800", "1.8e308", "9223372036854775807",
+		"-9223372036854775808", "1e19", "0.5", "1800000000", "NaN", "Infinity", `"1"`, "null", "true", "[]",
+	} {
+		f.Add(s, "1800003600")
+	}
+	k := keys()
+	e := newJWT(f, HMACKey(k.hmac256))
+	f.Fuzz(func(t *testing.T, nbf, exp string) {
+		token := signRaw(t, k.hmac256, hs256Header, `{"sub":"u1","nbf":`+nbf+`,"exp":`+exp+`}`)
+		if _, err := e.Verify(token); err != nil {
+			return
+		}
+		// Verified: both are finite numbers in range, nbf has come, exp has not gone.
+		n, errN := strconv.ParseFloat(strings.TrimSpace(nbf), 64)
+		x, errX := strconv.ParseFloat(strings.TrimSpace(exp), 64)
+		switch {
+		case errN != nil || errX != nil:
+			t.Fatalf("verified with nbf %q, exp %q, not numbers", nbf, exp)
+		case n < 0 || n > maxNumericDate || x < 0 || x > maxNumericDate:
+			t.Fatalf("verified with nbf %v, exp %v out of range", n, x)
+		case n > float64(testNow.Add(DefaultLeeway).Unix()) || x < float64(testNow.Add(-DefaultLeeway).Unix()):
+			t.Fatalf("verified with nbf %v, exp %v at %v", n, x, testNow.Unix())
+		}
+	})
 }

@@ -20,10 +20,19 @@ var (
 
 // ValidateIdentifier checks an identifier against the rules every part of
 // autoidentify applies: 1 to maxLen bytes (DefaultMaxIdentifierLen when
-// maxLen <= 0), valid UTF-8, no control characters, not blank, and not "." or
-// ".." (which no HTTP path can carry as one segment). The error wraps
-// ErrInvalidIdentifier and says why; it never repeats the identifier, which may
-// be personal data or garbage.
+// maxLen <= 0), valid UTF-8, not blank, not "." or ".." (which no HTTP path
+// can carry as one segment), and none of these characters:
+//   - controls (category Cc), which break logs, headers and paths;
+//   - format characters (Cf: U+200B zero width space, U+202E right-to-left
+//     override, U+FEFF byte order mark...) and line and paragraph separators
+//     (Zl, Zp), invisible or reordering, so that two identifiers that look
+//     alike are one user, or one that looks like another is refused;
+//   - U+FFFD, the replacement character: a decoder writes it for bytes that
+//     are not UTF-8 and for lone UTF-16 surrogates ("\ud800" in JSON), so
+//     subjects that differ would become the same user.
+//
+// The error wraps ErrInvalidIdentifier and says why; it never repeats the
+// identifier, which may be personal data or garbage.
 func ValidateIdentifier(s string, maxLen int) error {
 	if maxLen <= 0 {
 		maxLen = DefaultMaxIdentifierLen
@@ -50,13 +59,8 @@ func ValidateIdentifier(s string, maxLen int) error {
 	}
 	for j, r := range s[i:] {
 		i := i + j
-		if r == utf8.RuneError {
-			if _, size := utf8.DecodeRuneInString(s[i:]); size <= 1 {
-				return fmt.Errorf("%w: invalid UTF-8 at byte %d", ErrInvalidIdentifier, i)
-			}
-		}
-		if unicode.IsControl(r) {
-			return fmt.Errorf("%w: control character %U at byte %d", ErrInvalidIdentifier, r, i)
+		if reason := refusedRune(r, s[i:]); reason != "" {
+			return fmt.Errorf("%w: %s at byte %d", ErrInvalidIdentifier, reason, i)
 		}
 		if !unicode.IsSpace(r) {
 			blank = false
@@ -66,6 +70,25 @@ func ValidateIdentifier(s string, maxLen int) error {
 		return fmt.Errorf("%w: blank", ErrInvalidIdentifier)
 	}
 	return nil
+}
+
+// refusedRune says why r, the first rune of rest, may not be in an
+// identifier, or "" if it may.
+func refusedRune(r rune, rest string) string {
+	switch {
+	case r == utf8.RuneError:
+		if _, size := utf8.DecodeRuneInString(rest); size <= 1 {
+			return "invalid UTF-8"
+		}
+		return "replacement character U+FFFD (left by invalid UTF-8 or a lone surrogate)"
+	case unicode.IsControl(r):
+		return fmt.Sprintf("control character %U", r)
+	case unicode.Is(unicode.Cf, r):
+		return fmt.Sprintf("invisible format character %U", r)
+	case unicode.In(r, unicode.Zl, unicode.Zp):
+		return fmt.Sprintf("line or paragraph separator %U", r)
+	}
+	return ""
 }
 
 // NormalizePhone returns s in E.164 form (+ then 8 to 15 digits), accepting

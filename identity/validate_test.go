@@ -1,6 +1,7 @@
 package identity
 
 import (
+	"encoding/json"
 	"regexp"
 	"strings"
 	"testing"
@@ -44,7 +45,15 @@ func TestValidateIdentifier(t *testing.T) {
 		{"C1 control", "a\u0085", 0, "control character U+0085"},
 		{"invalid UTF-8", "a\xffb", 0, "invalid UTF-8 at byte 1"},
 		{"truncated UTF-8", "ab\xe6\x97", 0, "invalid UTF-8 at byte 2"},
-		{"encoded U+FFFD is valid", "a\uFFFDb", 0, ""},
+		{"U+FFFD", "a\uFFFDb", 0, "replacement character U+FFFD (left by invalid UTF-8 or a lone surrogate) at byte 1"},
+		{"zero width space", "ada\u200b", 0, "invisible format character U+200B at byte 3"},
+		{"right-to-left override", "\u202egnp.exe", 0, "invisible format character U+202E at byte 0"},
+		{"byte order mark", "\ufeffada", 0, "invisible format character U+FEFF"},
+		{"soft hyphen", "a\u00adb", 0, "invisible format character U+00AD"},
+		{"line separator", "a\u2028b", 0, "line or paragraph separator U+2028"},
+		{"paragraph separator", "a\u2029b", 0, "line or paragraph separator U+2029"},
+		{"combining mark is a letter's part", "e\u0301", 0, ""},
+		{"emoji", "ada-\U0001F600", 0, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -231,7 +240,10 @@ func TestSanitizeAllocatesNothingForACleanProfile(t *testing.T) {
 }
 
 func FuzzValidateIdentifier(f *testing.F) {
-	for _, s := range []string{"42", "", ".", "..", " ", "a\x00", "\xff", "ada@example.com", "日本", "\u2028", strings.Repeat("x", 300)} {
+	for _, s := range []string{
+		"42", "", ".", "..", " ", "a\x00", "\xff", "ada@example.com", "日本", "\u2028", "\u2029",
+		"\u200b", "\u202e", "\ufeff", "\ufffd", "a\xed\xa0\x80", "\xed\xb0\x80", strings.Repeat("x", 300),
+	} {
 		f.Add(s, 0)
 	}
 	f.Add("abc", 2)
@@ -247,17 +259,27 @@ func FuzzValidateIdentifier(f *testing.F) {
 		if limit <= 0 {
 			limit = DefaultMaxIdentifierLen
 		}
+		refused := func(r rune) bool {
+			return r == utf8.RuneError || unicode.In(r, unicode.Cc, unicode.Cf, unicode.Zl, unicode.Zp)
+		}
 		switch {
 		case s == "" || len(s) > limit:
 			t.Fatalf("accepted %d bytes with limit %d", len(s), limit)
 		case !utf8.ValidString(s):
 			t.Fatalf("accepted invalid UTF-8 %q", s)
-		case strings.IndexFunc(s, unicode.IsControl) >= 0:
-			t.Fatalf("accepted a control character in %q", s)
+		case strings.IndexFunc(s, refused) >= 0:
+			t.Fatalf("accepted a control, format, separator or replacement character in %q", s)
 		case strings.TrimFunc(s, unicode.IsSpace) == "":
 			t.Fatalf("accepted blank %q", s)
 		case s == "." || s == "..":
 			t.Fatalf("accepted path step %q", s)
+		}
+		// An accepted identifier survives a JSON round trip unchanged, so
+		// no two subjects decode to one user.
+		b, _ := json.Marshal(s)
+		var back string
+		if json.Unmarshal(b, &back) != nil || back != s {
+			t.Fatalf("%q changes through JSON", s)
 		}
 	})
 }
