@@ -188,11 +188,12 @@ func (c *Client) do(ctx context.Context, op, method, identifier string, body []b
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 		return nil
 	}
-	b, _ := io.ReadAll(io.LimitReader(resp.Body, MaxErrorBody))
+	// A secret echoed across the limit is read whole, so it is redacted whole.
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, MaxErrorBody+int64(len(c.apiSecret))))
 	e := &APIError{
 		Op:         op,
 		StatusCode: resp.StatusCode,
-		Body:       strings.ReplaceAll(string(b), c.apiSecret, "[REDACTED]"),
+		Body:       redactBody(string(b), c.apiSecret),
 	}
 	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable {
 		e.RetryAfter, _ = ParseRetryAfter(resp.Header.Get("Retry-After"), c.now())

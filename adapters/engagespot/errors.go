@@ -46,7 +46,8 @@ type APIError struct {
 	// StatusCode is the HTTP status, 0 when no answer came.
 	StatusCode int
 	// Body is the start of the answer's body (at most MaxErrorBody bytes),
-	// with the API secret blanked out should a proxy have echoed it.
+	// with the API secret blanked out should a proxy have echoed it (and no
+	// trailing bytes of it, where the limit cut it).
 	Body string
 	// RetryAfter is the wait the server asked for (429 and 503 with a
 	// Retry-After header), 0 otherwise.
@@ -125,6 +126,22 @@ func isCertificateError(err error) bool {
 		invalid   x509.CertificateInvalidError
 	)
 	return errors.As(err, &verify) || errors.As(err, &unknownCA) || errors.As(err, &hostname) || errors.As(err, &invalid)
+}
+
+// redactBody blanks secret out of an error answer's body, then keeps at most
+// MaxErrorBody bytes of it, less any trailing bytes that begin the secret: a
+// secret cut by the limit keeps none of its bytes.
+func redactBody(body, secret string) string {
+	body = strings.ReplaceAll(body, secret, "[REDACTED]")
+	if len(body) > MaxErrorBody {
+		body = body[:MaxErrorBody]
+	}
+	for n := min(len(secret)-1, len(body)); n > 0; n-- {
+		if strings.HasSuffix(body, secret[:n]) {
+			return body[:len(body)-n]
+		}
+	}
+	return body
 }
 
 // excerpt returns up to n bytes of s on one line, for an error message.

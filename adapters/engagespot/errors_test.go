@@ -110,6 +110,26 @@ func TestErrorBodyIsLimitedAndRedacted(t *testing.T) {
 	assert.True(t, strings.HasSuffix(err.Error(), "..."), err.Error())
 }
 
+// A secret the API echoes across the body limit keeps none of its bytes:
+// redacted whole when it fits in what is read, and its start dropped when
+// the limit cuts it.
+func TestErrorBodyRedactsASecretAtTheLimit(t *testing.T) {
+	t.Parallel()
+	c, srv := setup(t)
+	secret := srv.APISecret
+	for _, at := range []int{engagespot.MaxErrorBody - len(secret)/2, engagespot.MaxErrorBody - 1, engagespot.MaxErrorBody - len(secret), engagespot.MaxErrorBody} {
+		srv.AddFault(engagespottest.Fault{Status: 400, Body: strings.Repeat("x", at) + secret + strings.Repeat("y", 100)})
+		err := c.Upsert(t.Context(), identity.Identity{Identifier: "u"})
+		var ae *engagespot.APIError
+		require.ErrorAs(t, err, &ae)
+		assert.LessOrEqual(t, len(ae.Body), engagespot.MaxErrorBody, "at %d", at)
+		for n := 4; n <= len(secret); n++ {
+			require.NotContains(t, ae.Body, secret[:n], "at %d: the secret's first %d bytes were kept", at, n)
+		}
+		assert.True(t, strings.HasPrefix(ae.Body, strings.Repeat("x", min(at, 100))), "the body is kept up to the secret")
+	}
+}
+
 func TestErrorMessageIsOneLine(t *testing.T) {
 	t.Parallel()
 	c, srv := setup(t)

@@ -140,13 +140,14 @@ func parseBaseURL(base string) (*url.URL, error) {
 	if u.User != nil {
 		return nil, errors.New("credentials in the URL are not allowed")
 	}
+	// Errors name the scheme and host only: a path or query may hold a token.
 	switch {
 	case u.Scheme != "http" && u.Scheme != "https":
-		return nil, fmt.Errorf("%q: want an absolute http or https URL", base)
+		return nil, fmt.Errorf("scheme %q: want an absolute http or https URL", u.Scheme)
 	case u.Host == "":
-		return nil, fmt.Errorf("%q: no host", base)
+		return nil, fmt.Errorf("%s://: no host", u.Scheme)
 	case u.RawQuery != "" || u.ForceQuery || u.Fragment != "":
-		return nil, fmt.Errorf("%q: no query or fragment allowed", base)
+		return nil, fmt.Errorf("%s://%s: no query or fragment allowed", u.Scheme, u.Host)
 	}
 	u.Path = strings.TrimRight(u.Path, "/")
 	u.RawPath = strings.TrimRight(u.RawPath, "/")

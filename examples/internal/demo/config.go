@@ -91,8 +91,12 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	case n < identity.MinHMACKeySize:
 		bad(EnvJWTSecret, "%d bytes, want at least %d for HS256 (try: openssl rand -hex 32)", n, identity.MinHMACKeySize)
 	}
-	if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		bad(EnvBaseURL, "%q is not an http(s) URL; want e.g. %s", c.BaseURL, DefaultBaseURL)
+	// Messages name the scheme and host at most: the rest may hold a token.
+	switch u, err := url.Parse(c.BaseURL); {
+	case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
+		bad(EnvBaseURL, "not an absolute http(s) URL; want e.g. %s", DefaultBaseURL)
+	case u.User != nil || u.RawQuery != "" || u.ForceQuery || u.Fragment != "":
+		bad(EnvBaseURL, "%s://%s...: no credentials, query or fragment allowed; want e.g. %s", u.Scheme, u.Host, DefaultBaseURL)
 	}
 	if v := getenv(EnvSecureMode); v != "" {
 		on, err := strconv.ParseBool(v)
@@ -155,7 +159,7 @@ func (c Config) LogValue() slog.Value {
 	if c.UsesEngagespot() {
 		attrs = append(attrs,
 			slog.String("directory", "engagespot"),
-			slog.String("engagespot_base_url", c.BaseURL),
+			slog.String("engagespot_base_url", redactURL(c.BaseURL)),
 			slog.String("engagespot_api_key", c.APIKey),
 			slog.String("engagespot_api_secret", redacted(c.APISecret)))
 	} else {
@@ -207,6 +211,9 @@ func redactURL(raw string) string {
 	u, err := url.Parse(raw)
 	if err != nil {
 		return "[UNPARSABLE]"
+	}
+	if u.RawQuery != "" || u.Fragment != "" {
+		u.RawQuery, u.Fragment, u.RawFragment = "", "", ""
 	}
 	return u.Redacted()
 }

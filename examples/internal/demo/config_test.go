@@ -122,4 +122,14 @@ func TestSecretsRedacted(t *testing.T) {
 	_, err = demo.FromEnv(env(map[string]string{"REDIS_URL": "redis://:" + redisPass + "@host:port/0"}))
 	require.Error(t, err)
 	assert.NotContains(t, err.Error(), redisPass)
+	for _, base := range []string{
+		"https://user:" + apiSecret + "@api.engagespot.co/v3", "ftp://user:" + apiSecret + "@x/v3",
+		"https://api.engagespot.co/v3?token=" + apiSecret, "https://api.engagespot.co/v3#" + apiSecret,
+		"https:///" + apiSecret, "https://" + apiSecret + "@exa mple.com/v3",
+	} {
+		_, err = demo.FromEnv(env(map[string]string{"ENGAGESPOT_BASE_URL": base}))
+		require.Error(t, err, base)
+		assert.Contains(t, err.Error(), "ENGAGESPOT_BASE_URL")
+		assert.NotContains(t, err.Error(), apiSecret)
+	}
 }

@@ -31,6 +31,30 @@ func Main(name string, routes func(*App) http.Handler) {
 	}
 }
 
+// The server's timeouts, as a production server sets them: every phase of a
+// connection is bounded, so slow or idle clients cannot hold connections
+// (and their goroutines) forever. Variables only so that a test can shorten
+// them.
+var (
+	readHeaderTimeout = 10 * time.Second
+	readTimeout       = 30 * time.Second // the whole request, body included
+	// writeTimeout bounds a handler and its answer: far longer than the
+	// slowest route needs (the token route signs in well under a
+	// millisecond, a /metrics scrape takes milliseconds).
+	writeTimeout = 30 * time.Second
+	idleTimeout  = 2 * time.Minute // a keep-alive connection between requests
+)
+
+func newServer(h http.Handler) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+	}
+}
+
 // Run reads the configuration, serves routes(app) until ctx ends or the
 // process gets SIGINT or SIGTERM, then stops accepting and drains the
 // syncs under way for up to DRAIN_TIMEOUT. Logs go to stderr; the demo token
@@ -50,7 +74,7 @@ func Run(ctx context.Context, name string, getenv func(string) string, stdout, s
 		_ = app.Close(context.Background())
 		return &EnvError{Var: EnvAddr, Err: err}
 	}
-	srv := &http.Server{Handler: routes(app), ReadHeaderTimeout: 10 * time.Second}
+	srv := newServer(routes(app))
 
 	log.Info(name+" example listening", "addr", ln.Addr().String(), "", cfg) // "" inlines the config
 	if (cfg.APIKey == "") != (cfg.APISecret == "") {
