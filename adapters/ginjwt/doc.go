@@ -33,8 +33,13 @@
 //
 // gin-jwt sets the claims ("JWT_PAYLOAD") only once it has checked the
 // token's signature and expiry; a rejected token leaves none, even with
-// DisabledAbort. So: no claims (middleware not mounted, no token, a token
-// gin-jwt refused) means no user, (Identity{}, false, nil). Verified claims
+// DisabledAbort. But it sets them before its Authorizator runs, and with
+// DisabledAbort a request the Authorizator forbade goes on, claims and all:
+// the Extractor reads claims only from a request gin-jwt let through (not
+// aborted, and without the WWW-Authenticate header every gin-jwt refusal
+// sets). So: no claims (middleware not mounted, no token, a token gin-jwt
+// refused), or claims of a user it forbade, mean no user,
+// (Identity{}, false, nil). Verified claims
 // without an identity, or with one that is not a valid identifier, are an
 // error wrapping identity.ErrNoIdentifier or identity.ErrInvalidIdentifier,
 // and never yield an identity.

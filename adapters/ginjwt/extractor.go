@@ -61,11 +61,22 @@ func (e *Extractor) Extract(r *http.Request) (identity.Identity, bool, error) {
 	return e.ExtractGin(c)
 }
 
+// refused reports whether gin-jwt refused c after setting its payload: it
+// sets the payload before its Authorizator runs, and with DisabledAbort a
+// request the Authorizator forbade goes on down the chain. Every refusal
+// sets the WWW-Authenticate header (and aborts, unless DisabledAbort); a
+// request gin-jwt let through has neither.
+func refused(c *gin.Context) bool {
+	// The header's canonical key, read from the map: Get would allocate to
+	// canonicalize it on every request.
+	return c.IsAborted() || len(c.Writer.Header()["Www-Authenticate"]) > 0
+}
+
 // ExtractGin returns the user of the claims gin-jwt verified for c. See the
 // package documentation for what counts as no user and what is an error.
 func (e *Extractor) ExtractGin(c *gin.Context) (identity.Identity, bool, error) {
 	v, ok := c.Get(payloadKey)
-	if !ok {
+	if !ok || refused(c) {
 		return identity.Identity{}, false, nil
 	}
 	var claims map[string]any

@@ -72,3 +72,58 @@ func TestSyncsThroughTheMiddleware(t *testing.T) {
 type signer struct{}
 
 func (signer) Token(identifier string) (string, error) { return "token-of-" + identifier, nil }
+
+// gin-jwt sets its payload before its Authorizator runs; with DisabledAbort,
+// a request the Authorizator forbade goes on down the chain carrying it. Such
+// a user is never synced, whatever the app's Unauthorized func writes.
+func TestForbiddenUserIsNeverSynced(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name         string
+		unauthorized func(*gin.Context, int, string)
+	}{
+		{"default answer", nil},
+		{"an Unauthorized func that writes nothing", func(*gin.Context, int, string) {}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			dir := memory.New()
+			ext, err := ginjwt.New()
+			require.NoError(t, err)
+			m, err := middleware.New(dir, middleware.WithExtractor(ext))
+			require.NoError(t, err)
+			t.Cleanup(func() {
+				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+				defer cancel()
+				assert.NoError(t, m.Close(ctx))
+			})
+			auth, err := jwt.New(&jwt.GinJWTMiddleware{
+				Realm: "test", Key: signKey, DisabledAbort: true, Unauthorized: tc.unauthorized,
+				PayloadFunc:   func(data any) jwt.MapClaims { return data.(jwt.MapClaims) },
+				Authenticator: func(*gin.Context) (any, error) { return nil, jwt.ErrFailedAuthentication },
+				Authorizator:  func(id any, _ *gin.Context) bool { return id != "mallory" },
+			})
+			require.NoError(t, err)
+			engine := gin.New()
+			engine.Use(auth.MiddlewareFunc(), autoidentifygin.New(m))
+			engine.GET("/", func(c *gin.Context) {
+				id, _ := autoidentifygin.FromContext(c)
+				c.String(http.StatusOK, "[%s]", id.Identifier)
+			})
+			get := func(claims jwt.MapClaims) string {
+				r := httptest.NewRequest(http.MethodGet, "/", nil)
+				r.Header.Set("Authorization", "Bearer "+token(t, auth, claims))
+				w := httptest.NewRecorder()
+				engine.ServeHTTP(w, r)
+				return w.Body.String()
+			}
+			assert.Equal(t, "[ann]", get(jwt.MapClaims{"identity": "ann"}))
+			assert.True(t, strings.HasSuffix(get(jwt.MapClaims{"identity": "mallory"}), "[]"), "the forbidden user is nobody")
+			require.NoError(t, m.Flush(t.Context()))
+			_, ok := dir.User("ann")
+			assert.True(t, ok)
+			_, ok = dir.User("mallory")
+			assert.False(t, ok, "a user the Authorizator forbade was synced")
+		})
+	}
+}
