@@ -20,7 +20,11 @@
 // kept fresh) and never include "none" nor mix HMAC with public keys; exp is
 // required; nbf and iat are honoured with a small leeway; issuer and audience
 // are checked when configured; tokens over DefaultMaxTokenSize are refused
-// before decoding. The token comes from the Authorization header (FromBearer),
+// before decoding. A "crit" header is refused (RFC 7515 section 4.1.11: this
+// verifier implements no extension), and so are time claims that are not
+// numbers from 0 to 253402300799 (year 9999). When a claim name appears
+// twice, the last one wins (RFC 7519 section 4 allows it; the signature
+// covers both, so only the issuer can send them). The token comes from the Authorization header (FromBearer),
 // a cookie (FromCookie), another header (FromHeader) or any TokenSource.
 //
 // Errors wrap ErrInvalidToken and golang-jwt's own error, and never repeat
