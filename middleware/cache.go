@@ -2,17 +2,24 @@ package middleware
 
 import (
 	"hash/maphash"
+	"math"
 	"math/bits"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/golang-lru/v2/simplelru"
 )
 
 // maxShards bounds how many LRUs the cache is split into: enough that a
-// few cores rarely meet on one lock, few enough that each shard stays an
-// honest LRU.
-const maxShards = 64
+// few cores rarely meet on one lock. minShareSize keeps a shard's share
+// large enough that users spread evenly over the shards (a shard's load
+// varies by about the square root of its share), which keeps eviction close
+// to a single LRU's and each shard's index roomy.
+const (
+	maxShards    = 64
+	minShareSize = 256
+)
 
 // rejectedMark turns a profile's check into the check of a refusal, which
 // no hit matches.
@@ -27,6 +34,15 @@ const rejectedMark = 0x9E3779B97F4A7C15
 // so the user evicted first is the one synced longest ago; an active user is
 // synced again, and so refreshed, once per TTL anyway.
 //
+// The bound is the cache's, not each shard's: a shard holds as many users as
+// land in it, and the cache holds size users in all (counted in count). A
+// newcomer beyond the size evicts the least recently synced user of the
+// shard it lands in: since users spread evenly over the shards, that user is
+// among the least recently synced of the whole cache (about the shards
+// count oldest), so eviction is approximately LRU. A shard never gives up
+// its last user for a newcomer: at worst the cache holds one more user per
+// shard, which a share of minShareSize users makes a theory.
+//
 // Hits do not read the LRUs: each shard keeps an index of its synced users
 // that is read with atomic loads only (see index), and hits are counted per
 // core (see perCore). So a hit writes no memory that another core reads or
@@ -36,6 +52,8 @@ type cache struct {
 	seed   maphash.Seed
 	shift  uint // hash >> shift picks the shard
 	shards []shard
+	size   int64
+	count  atomic.Int64 // users held, in all shards
 	ttl    int64
 	clock  *clock
 	randN  func(int64) int64
@@ -82,37 +100,37 @@ const (
 )
 
 func newCache(size int, ttl time.Duration, clk *clock, randN func(int64) int64) *cache {
-	sizes := shardSizes(size)
+	n := shardCount(size)
 	c := &cache{
 		seed:   maphash.MakeSeed(),
-		shift:  uint(64 - bits.TrailingZeros(uint(len(sizes)))),
-		shards: make([]shard, len(sizes)),
+		shift:  uint(64 - bits.TrailingZeros(uint(n))),
+		shards: make([]shard, n),
+		size:   int64(size),
 		ttl:    int64(ttl),
 		clock:  clk,
 		randN:  randN,
 	}
-	for i, n := range sizes {
+	share := size / n
+	for i := range c.shards {
 		s := &c.shards[i]
-		s.index = newIndex(n)
-		// Whoever leaves the LRU leaves the index: the index never holds a
-		// user the LRU forgot. Called under s.mu, by Add.
-		s.lru, _ = simplelru.NewLRU(n, func(hash uint64, _ entry) { s.index.remove(hash) }) // n > 0
+		// Room in the index for a shard that drew more than its share: four
+		// standard deviations of its load (binomial, about √share).
+		s.index = newIndex(share + 4*int(math.Sqrt(float64(share))) + 1)
+		// Whoever leaves the LRU leaves the index and the count: the index
+		// never holds a user the LRU forgot. Called under s.mu, by Add,
+		// RemoveOldest and Remove.
+		s.lru, _ = simplelru.NewLRU(size, func(hash uint64, _ entry) { // size > 0
+			s.index.remove(hash)
+			c.count.Add(-1)
+		})
 	}
 	return c
 }
 
-// shardSizes splits size over a power of two of shards, at most maxShards,
-// none empty.
-func shardSizes(size int) []int {
-	n := 1 << (bits.Len(uint(min(size, maxShards))) - 1)
-	sizes := make([]int, n)
-	for i := range sizes {
-		sizes[i] = size / n
-		if i < size%n {
-			sizes[i]++
-		}
-	}
-	return sizes
+// shardCount is a power of two, at most maxShards, that leaves each shard a
+// share of at least minShareSize users (one shard for small caches).
+func shardCount(size int) int {
+	return 1 << (bits.Len(uint(max(1, min(size/minShareSize, maxShards)))) - 1)
 }
 
 func (c *cache) key(identifier string, fingerprint uint64) key {
@@ -179,7 +197,16 @@ func (c *cache) add(k key, st state) {
 	}
 	s := c.shard(k)
 	s.mu.Lock()
-	s.lru.Add(k.hash, e) // may evict another user, and remove them from the index
+	before := s.lru.Len()
+	s.lru.Add(k.hash, e)
+	if s.lru.Len() > before && c.count.Add(1) > c.size {
+		// A newcomer beyond the size: the shard's least recently synced
+		// makes room (the eviction callback counts them out), never the
+		// newcomer itself.
+		for c.count.Load() > c.size && s.lru.Len() > 1 {
+			s.lru.RemoveOldest()
+		}
+	}
 	if st == synced {
 		s.index.put(k.hash, k.tag, e.expires)
 	} else {
@@ -200,3 +227,6 @@ func (c *cache) forget(hash uint64) {
 }
 
 func (c *cache) hits() uint64 { return c.nhits.load() }
+
+// len is how many users the cache holds: synced or refused, expired or not.
+func (c *cache) len() int { return int(c.count.Load()) }

@@ -10,20 +10,72 @@ import (
 	"github.com/stretchr/testify/assert"
 )
 
-func TestCacheShardsAddUpToItsSize(t *testing.T) {
+func TestCacheShardCount(t *testing.T) {
 	t.Parallel()
-	for _, size := range []int{1, 2, 3, 63, 64, 65, 1000, DefaultCacheSize} {
-		sizes := shardSizes(size)
-		n := len(sizes)
-		assert.LessOrEqual(t, n, min(size, maxShards), "size %d", size)
-		assert.Equal(t, 0, n&(n-1), "a power of two: size %d", size)
-		total := 0
-		for _, s := range sizes {
-			assert.Positive(t, s)
-			total += s
-		}
-		assert.Equal(t, size, total)
+	for size, want := range map[int]int{1: 1, 255: 1, 511: 1, 512: 2, 1000: 2, 10_000: 32, DefaultCacheSize: 64, 1 << 30: 64} {
+		assert.Equal(t, want, shardCount(size), "size %d", size)
 	}
+}
+
+// A cache of size N remembers N users, however they spread over the shards:
+// with up to N active users, one request per user per round, no round after
+// the first syncs anyone again. Beyond N, the users synced longest ago go
+// first, approximately.
+func TestCacheRemembersItsSize(t *testing.T) {
+	t.Parallel()
+	sizes := []int{64, 100, 1000, 4096, 10_000, DefaultCacheSize}
+	if testing.Short() {
+		sizes = sizes[:4]
+	}
+	for _, size := range sizes {
+		for _, percent := range []int{90, 95, 100} {
+			t.Run(fmt.Sprintf("%d users of %d", size*percent/100, size), func(t *testing.T) {
+				t.Parallel()
+				assert.Equal(t, []int{0, 0}, resyncsPerRound(size, size*percent/100, 3)[1:], "users forgotten, rounds 2 and 3")
+			})
+		}
+	}
+	t.Run("beyond the size the least recently synced go first", func(t *testing.T) {
+		t.Parallel()
+		const size = 10_000
+		c := newCache(size, time.Hour, new(clock), func(int64) int64 { return 0 })
+		for i := range size + size/10 {
+			c.add(c.key(fmt.Sprint("u", i), 1), synced)
+		}
+		assert.LessOrEqual(t, c.len(), size+len(c.shards), "held")
+		assert.GreaterOrEqual(t, c.len(), size)
+		kept := func(from, to int) (n int) {
+			for i := from; i < to; i++ {
+				if c.hit(c.key(fmt.Sprint("u", i), 1)) {
+					n++
+				}
+			}
+			return n
+		}
+		assert.Less(t, kept(0, size/20), size/200, "the first twentieth synced is all but gone")
+		assert.Equal(t, size/2, kept(size/2+size/10, size+size/10), "the newest half is all there")
+	})
+}
+
+// resyncsPerRound counts, for rounds of one request per user (users of them,
+// in the same order each round), the users a cache of size had forgotten:
+// the API calls each round would make. The first round syncs everyone.
+func resyncsPerRound(size, users, rounds int) []int {
+	c := newCache(size, time.Hour, new(clock), func(int64) int64 { return 0 })
+	keys := make([]key, users)
+	for i := range keys {
+		keys[i] = c.key(fmt.Sprint("user-", i), 1)
+	}
+	out := make([]int, rounds)
+	for r := range out {
+		for _, k := range keys {
+			if !c.hit(k) {
+				out[r]++
+				c.add(k, synced)
+			}
+		}
+	}
+	return out
 }
 
 func TestCacheStates(t *testing.T) {
@@ -123,4 +175,23 @@ func TestCacheForget(t *testing.T) {
 		total += c.shards[i].lru.Len()
 	}
 	assert.Equal(t, 1, total)
+}
+
+// BenchmarkCacheResyncs reports the users a cache forgot per round (the API
+// calls a round makes after the first) at 90, 95, 100 and 110 % of its size,
+// one request per user per round in the same order: a true LRU makes 0 up
+// to 100 % and, in that order, forgets every user beyond it.
+func BenchmarkCacheResyncs(b *testing.B) {
+	for _, size := range []int{1000, 10_000, DefaultCacheSize} {
+		for _, percent := range []int{90, 95, 100, 110} {
+			b.Run(fmt.Sprintf("size=%d/users=%d%%", size, percent), func(b *testing.B) {
+				var resyncs int
+				for b.Loop() {
+					r := resyncsPerRound(size, size*percent/100, 3)
+					resyncs = r[1] + r[2]
+				}
+				b.ReportMetric(float64(resyncs)/2, "resyncs/round")
+			})
+		}
+	}
 }

@@ -609,5 +609,8 @@ func (e *engine) stats() Stats {
 		QueueLen: len(e.queue),
 		Pending:  pending,
 		Paused:   e.breaker.isPaused(),
+
+		Cached:    e.cache.len(),
+		CacheSize: int(e.cache.size),
 	}
 }

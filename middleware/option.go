@@ -15,7 +15,7 @@ import (
 // retry ones, WithPause the pause ones).
 const (
 	// DefaultCacheSize is how many synced users the cache remembers. Each
-	// costs about 150 bytes (148 measured at 1M users), whatever the identifier's length.
+	// costs about 150 bytes (149 measured at 1M users), whatever the identifier's length.
 	DefaultCacheSize = 100_000
 	// DefaultTTL is how long a synced user is remembered before the next
 	// request syncs them again, in case their Engagespot profile was changed
@@ -161,8 +161,11 @@ func WithLogger(l *slog.Logger) Option {
 	return optionFunc(func(c *config) error { c.logger = l; return nil })
 }
 
-// WithCacheSize sets how many synced users are remembered; the least
-// recently synced are forgotten first. Default: DefaultCacheSize.
+// WithCacheSize sets how many users are remembered: n, exactly, however they
+// spread over the cache's shards (Stats.Cached and Stats.CacheSize tell how
+// full it is). Beyond n, a newcomer evicts the least recently synced user of
+// its shard, which is among the least recently synced of the whole cache:
+// approximately LRU. Default: DefaultCacheSize.
 func WithCacheSize(n int) Option {
 	return optionFunc(func(c *config) error { c.cacheSize = n; return positive("CacheSize", n) })
 }

@@ -15,4 +15,7 @@ type Stats struct {
 	QueueLen int  // jobs waiting for a worker
 	Pending  int  // jobs not yet ended: queued, running or waiting to retry
 	Paused   bool // API calls are paused (see WithPause)
+
+	Cached    int // users the cache holds now (synced or refused, some maybe expired)
+	CacheSize int // the most it holds: WithCacheSize, exactly, however users spread over its shards
 }

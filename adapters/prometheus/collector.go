@@ -47,6 +47,7 @@ type Collector struct {
 
 	hits, misses, queued, synced, dropped, retries *prometheus.Desc
 	inFlight, queueLength, pending, paused         *prometheus.Desc
+	cacheUsers, cacheCapacity                      *prometheus.Desc
 
 	failures *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
@@ -68,16 +69,18 @@ func New(opts ...Option) (*Collector, error) {
 		return prometheus.NewDesc(prometheus.BuildFQName(c.namespace, "", name), help, nil, c.constLabels)
 	}
 	col := &Collector{
-		hits:        desc("cache_hits_total", "Requests whose user was synced already: nothing to do."),
-		misses:      desc("cache_misses_total", "Requests and Ensure calls whose user needed a sync."),
-		queued:      desc("sync_queued_total", "Syncs started."),
-		synced:      desc("sync_synced_total", "Syncs that ended with the user created or updated."),
-		dropped:     desc("sync_dropped_total", "Syncs dropped before a verdict, mostly for a full queue; the user's next request tries again."),
-		retries:     desc("sync_retries_total", "API calls made after a sync's first one."),
-		inFlight:    desc("api_requests_in_flight", "API calls under way."),
-		queueLength: desc("sync_queue_length", "Syncs waiting for a worker."),
-		pending:     desc("sync_pending", "Syncs not ended yet: waiting for a worker, under way, or waiting to retry."),
-		paused:      desc("api_paused", "1 while API calls are paused after repeated failures or rejected credentials, else 0."),
+		hits:          desc("cache_hits_total", "Requests whose user was synced already: nothing to do."),
+		misses:        desc("cache_misses_total", "Requests and Ensure calls whose user needed a sync."),
+		queued:        desc("sync_queued_total", "Syncs started."),
+		synced:        desc("sync_synced_total", "Syncs that ended with the user created or updated."),
+		dropped:       desc("sync_dropped_total", "Syncs dropped before a verdict, mostly for a full queue; the user's next request tries again."),
+		retries:       desc("sync_retries_total", "API calls made after a sync's first one."),
+		inFlight:      desc("api_requests_in_flight", "API calls under way."),
+		queueLength:   desc("sync_queue_length", "Syncs waiting for a worker."),
+		pending:       desc("sync_pending", "Syncs not ended yet: waiting for a worker, under way, or waiting to retry."),
+		paused:        desc("api_paused", "1 while API calls are paused after repeated failures or rejected credentials, else 0."),
+		cacheUsers:    desc("cache_users", "Users the cache of synced users holds now."),
+		cacheCapacity: desc("cache_capacity", "The most users the cache holds (WithCacheSize); past it the least recently synced are forgotten."),
 		failures: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace:   c.namespace,
 			Name:        "sync_failures_total",
@@ -141,7 +144,7 @@ func (c *Collector) attempt(_ context.Context, a middleware.Attempt) {
 func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{
 		c.hits, c.misses, c.queued, c.synced, c.dropped, c.retries,
-		c.inFlight, c.queueLength, c.pending, c.paused,
+		c.inFlight, c.queueLength, c.pending, c.paused, c.cacheUsers, c.cacheCapacity,
 	} {
 		ch <- d
 	}
@@ -173,6 +176,8 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 			paused = 1
 		}
 		gauge(c.paused, paused)
+		gauge(c.cacheUsers, s.Cached)
+		gauge(c.cacheCapacity, s.CacheSize)
 	}
 	c.failures.Collect(ch)
 	c.latency.Collect(ch)

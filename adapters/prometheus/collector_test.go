@@ -41,6 +41,7 @@ func TestCountsARunAgainstTheAPI(t *testing.T) {
 		queued:  9,
 		synced:  5,             // ann, bob, cat, limited-once, dan
 		retries: 1 + 2 + 2 + 2, // limited-once, then three attempts each for limited, broken, revoked
+		cached:  6,             // the five synced, and refused, remembered as refused
 		failures: map[middleware.Reason]float64{
 			middleware.ReasonRateLimited:  1,
 			middleware.ReasonServerError:  1,
@@ -92,7 +93,7 @@ func TestGaugesShowTheQueue(t *testing.T) {
 
 	srv.Release()
 	flush(t, m)
-	assert.Equal(t, metrics{misses: 3, queued: 2, dropped: 1, synced: 2}.values(), values(t, c))
+	assert.Equal(t, metrics{misses: 3, queued: 2, dropped: 1, synced: 2, cached: 2}.values(), values(t, c))
 }
 
 func TestGaugeShowsThePause(t *testing.T) {

@@ -134,6 +134,7 @@ func values(t testing.TB, c prometheus.Collector) map[string]float64 {
 type metrics struct {
 	hits, misses, queued, synced, dropped, retries float64
 	inFlight, queueLength, pending, paused         float64
+	cached                                         float64 // users the cache holds; its capacity is the default
 	failures                                       map[middleware.Reason]float64
 }
 
@@ -149,6 +150,8 @@ func (w metrics) values() map[string]float64 {
 		"autoidentify_sync_queue_length":      w.queueLength,
 		"autoidentify_sync_pending":           w.pending,
 		"autoidentify_api_paused":             w.paused,
+		"autoidentify_cache_users":            w.cached,
+		"autoidentify_cache_capacity":         middleware.DefaultCacheSize,
 	}
 	for _, r := range []middleware.Reason{
 		middleware.ReasonRateLimited, middleware.ReasonUnauthorized, middleware.ReasonClientError,
