@@ -37,6 +37,8 @@
 //	autoidentify_sync_pending                  gauge      syncs not ended: waiting, under way, or waiting to retry
 //	autoidentify_api_requests_in_flight        gauge      API calls under way
 //	autoidentify_api_paused                    gauge      1 while API calls are paused (repeated failures, rejected credentials)
+//	autoidentify_cache_users                   gauge      users the cache of synced users holds
+//	autoidentify_cache_capacity                gauge      the most it holds (WithCacheSize): past it, the least recently synced go
 //	autoidentify_api_request_duration_seconds{result}  histogram  API call latency, by result
 //
 // reason is one of rate_limited (429), unauthorized (401, 403: the API key or
