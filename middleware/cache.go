@@ -187,11 +187,20 @@ func (c *cache) lookup(k key) state {
 	return absent
 }
 
-// add remembers k as synced, or as rejected. Expiries are spread over the
-// last tenth of the TTL, so that users synced together (after a deploy) are
-// not all synced again in the same minute.
-func (c *cache) add(k key, st state) {
-	e := entry{check: k.check, expires: c.clock.now() + c.ttl - c.randN(c.ttl/10+1)}
+// add remembers k as synced, or as rejected, for the TTL, or for maxTTL if
+// positive and shorter. Expiries are spread over the last tenth of the TTL,
+// so that users synced together (after a deploy) are not all synced again
+// in the same minute.
+//
+// maxTTL is a deadline set elsewhere (a fleet's record), which the entry
+// must not outlive: the coarse clock lags real time by up to
+// clockResolution, so the entry ends that much earlier.
+func (c *cache) add(k key, st state, maxTTL time.Duration) {
+	now := c.clock.now()
+	e := entry{check: k.check, expires: now + c.ttl - c.randN(c.ttl/10+1)}
+	if maxTTL > 0 {
+		e.expires = min(e.expires, now+int64(maxTTL-clockResolution))
+	}
 	if st == rejected {
 		e.check ^= rejectedMark
 	}

@@ -40,7 +40,7 @@ func TestCacheRemembersItsSize(t *testing.T) {
 		const size = 10_000
 		c := newCache(size, time.Hour, new(clock), func(int64) int64 { return 0 })
 		for i := range size + size/10 {
-			c.add(c.key(fmt.Sprint("u", i), 1), synced)
+			c.add(c.key(fmt.Sprint("u", i), 1), synced, 0)
 		}
 		assert.LessOrEqual(t, c.len(), size+len(c.shards), "held")
 		assert.GreaterOrEqual(t, c.len(), size)
@@ -71,7 +71,7 @@ func resyncsPerRound(size, users, rounds int) []int {
 		for _, k := range keys {
 			if !c.hit(k) {
 				out[r]++
-				c.add(k, synced)
+				c.add(k, synced, 0)
 			}
 		}
 	}
@@ -86,8 +86,8 @@ func TestCacheStates(t *testing.T) {
 
 	assert.Equal(t, absent, c.lookup(ann))
 	assert.False(t, c.hit(ann))
-	c.add(ann, synced)
-	c.add(bob, rejected)
+	c.add(ann, synced, 0)
+	c.add(bob, rejected, 0)
 	assert.Equal(t, synced, c.lookup(ann))
 	assert.True(t, c.hit(ann))
 	assert.Equal(t, absent, c.lookup(annChanged), "another profile")
@@ -140,7 +140,7 @@ func BenchmarkCacheMemory(b *testing.B) {
 		runtime.ReadMemStats(&before)
 		c := newCache(users, time.Hour, new(clock), func(int64) int64 { return 0 })
 		for i := range users {
-			c.add(c.key(fmt.Sprintf("user-%036d", i), uint64(i)), synced) // identifiers of 41 bytes, like a UUID's
+			c.add(c.key(fmt.Sprintf("user-%036d", i), uint64(i)), synced, 0) // identifiers of 41 bytes, like a UUID's
 		}
 		runtime.GC()
 		runtime.ReadMemStats(&after)
@@ -153,9 +153,9 @@ func TestCacheForget(t *testing.T) {
 	t.Parallel()
 	c := newCache(1000, time.Hour, new(clock), func(int64) int64 { return 0 })
 	ann, bob, cat := c.key("ann", 1), c.key("bob", 1), c.key("cat", 1)
-	c.add(ann, synced)
-	c.add(bob, rejected)
-	c.add(cat, synced)
+	c.add(ann, synced, 0)
+	c.add(bob, rejected, 0)
+	c.add(cat, synced, 0)
 
 	c.forget(c.hashOf("ann"))
 	c.forget(c.hashOf("bob"))

@@ -81,8 +81,9 @@ type job struct {
 	id        identity.Identity // with the newest profile asked for
 	fp        uint64            // id.Profile.Fingerprint()
 	ended     bool
-	err       error       // the outcome's; read it once done is closed
-	stopTimer func() bool // cancels a pending retry
+	maxTTL    time.Duration // if positive, the user is remembered no longer (see settle)
+	err       error         // the outcome's; read it once done is closed
+	stopTimer func() bool   // cancels a pending retry
 }
 
 func newEngine(dir Directory, c *config) *engine {
@@ -289,11 +290,11 @@ func (e *engine) step(j *job) (again bool) {
 
 	lease := false
 	if e.store != nil {
-		claim, err := e.claim(j, id.Identifier, fp)
+		claim, remaining, err := e.claim(j, id.Identifier, fp)
 		switch {
 		case err != nil: // the Store is down (and says so): go on alone
 		case claim == ClaimSynced:
-			return e.succeed(j, fp)
+			return e.settle(j, fp, Synced, nil, synced, remaining)
 		case claim == ClaimBusy && j.polls < maxBusyPolls:
 			j.polls++
 			e.retryLater(j, busyPoll)
@@ -366,19 +367,22 @@ func (e *engine) attempt(j *job, id identity.Identity, p *pass) (err error) {
 // succeed marks the user synced with fp and ends the job, unless a newer
 // profile arrived meanwhile (see settle).
 func (e *engine) succeed(j *job, fp uint64) (again bool) {
-	return e.settle(j, fp, Synced, nil, synced)
+	return e.settle(j, fp, Synced, nil, synced, 0)
 }
 
-// settle ends j with a verdict on the profile fp, remembered as st; but if a
-// newer profile arrived while fp was being sent, the verdict is stale: it
-// asks for another attempt at once, for the newer one, with a fresh budget.
-func (e *engine) settle(j *job, fp uint64, kind OutcomeKind, err error, st state) (again bool) {
+// settle ends j with a verdict on the profile fp, remembered as st for the
+// TTL, or for maxTTL if that is shorter (a fleet's record that expires
+// sooner); but if a newer profile arrived while fp was being sent, the
+// verdict is stale: it asks for another attempt at once, for the newer
+// one, with a fresh budget.
+func (e *engine) settle(j *job, fp uint64, kind OutcomeKind, err error, st state, maxTTL time.Duration) (again bool) {
 	e.mu.Lock()
 	if !j.ended && j.fp != fp {
 		e.mu.Unlock()
 		j.failures, j.polls = 0, 0
 		return true
 	}
+	j.maxTTL = maxTTL
 	o, ok := e.endLocked(j, kind, err, st)
 	e.mu.Unlock()
 	if ok {
@@ -404,7 +408,7 @@ func (e *engine) fail(j *job, fp uint64, err error) (again bool) {
 	case refused(err):
 		// This profile is not sent again until it changes or the TTL
 		// passes, but a newer one, arrived meanwhile, may fare better.
-		return e.settle(j, fp, Failed, fmt.Errorf("middleware: sync refused: %w", err), rejected)
+		return e.settle(j, fp, Failed, fmt.Errorf("middleware: sync refused: %w", err), rejected, 0)
 	default:
 		// Not worth retrying now (a bad certificate, say), but no verdict on
 		// the user either: their next request tries again.
@@ -442,7 +446,7 @@ func (e *engine) requeue(j *job) {
 	}
 }
 
-func (e *engine) claim(j *job, identifier string, fp uint64) (Claim, error) {
+func (e *engine) claim(j *job, identifier string, fp uint64) (Claim, time.Duration, error) {
 	ctx, cancel := context.WithTimeout(j.ctx, e.attemptTimeout)
 	defer cancel()
 	return e.store.Claim(ctx, identifier, fp)
@@ -488,7 +492,7 @@ func (e *engine) endLocked(j *job, kind OutcomeKind, err error, st state) (o Out
 		j.stopTimer = nil
 	}
 	if st != absent {
-		e.cache.add(e.cache.key(j.id.Identifier, j.fp), st)
+		e.cache.add(e.cache.key(j.id.Identifier, j.fp), st, j.maxTTL)
 	}
 	delete(e.pending, j.id.Identifier)
 	return Outcome{

@@ -58,7 +58,7 @@ func TestIndexHoldsAFullCache(t *testing.T) {
 	keys := make([]key, users)
 	for i := range keys {
 		keys[i] = c.key(fmt.Sprint("user-", i), uint64(i))
-		c.add(keys[i], synced)
+		c.add(keys[i], synced, 0)
 	}
 	kept, out := 0, 0 // shards fill unevenly: the LRUs keep most users, not all
 	for _, k := range keys {
@@ -83,14 +83,14 @@ func TestIndexFollowsTheLRU(t *testing.T) {
 	t.Parallel()
 	c := newCache(1, time.Hour, new(clock), func(int64) int64 { return 0 })
 	ann, bob := c.key("ann", 1), c.key("bob", 1)
-	c.add(ann, synced)
+	c.add(ann, synced, 0)
 	assert.True(t, c.hit(ann))
-	c.add(bob, synced)
+	c.add(bob, synced, 0)
 	assert.False(t, c.hit(ann), "evicted by bob")
 	found, _ := c.shard(ann).index.get(ann, 0)
 	assert.False(t, found, "and out of the index")
 	assert.True(t, c.hit(bob))
-	c.add(bob, rejected)
+	c.add(bob, rejected, 0)
 	assert.False(t, c.hit(bob), "a refusal is no hit")
 	assert.Equal(t, rejected, c.lookup(bob))
 }
@@ -102,7 +102,7 @@ func TestCacheHitsRaceWithWrites(t *testing.T) {
 	t.Parallel()
 	c := newCache(64*64, time.Hour, new(clock), func(int64) int64 { return 0 }) // 64 users a shard
 	stable := c.key("stable", 1)
-	c.add(stable, synced)
+	c.add(stable, synced, 0)
 	stop := make(chan struct{})
 	var writers, readers sync.WaitGroup
 	for w := range 2 {
@@ -115,8 +115,8 @@ func TestCacheHitsRaceWithWrites(t *testing.T) {
 					return
 				default:
 				}
-				c.add(c.key(fmt.Sprint("churn-", w, "-", i%10_000), uint64(1+i%2)), synced)
-				c.add(stable, synced)
+				c.add(c.key(fmt.Sprint("churn-", w, "-", i%10_000), uint64(1+i%2)), synced, 0)
+				c.add(stable, synced, 0)
 			}
 		})
 	}

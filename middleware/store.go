@@ -1,6 +1,9 @@
 package middleware
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // Claim is a Store's answer to "may this instance sync this user now?".
 type Claim int
@@ -34,7 +37,11 @@ const (
 type Store interface {
 	// Claim tells in one round trip whether the user is already synced with
 	// this fingerprint, and if not, tries to take the lease to sync them.
-	Claim(ctx context.Context, identifier string, fingerprint uint64) (Claim, error)
+	// With ClaimSynced, remaining is how long the fleet's record still lasts
+	// (0 if the Store cannot tell): the instance remembers the user no
+	// longer, so the fleet syncs them once per TTL, not once per TTL of
+	// each cache in turn.
+	Claim(ctx context.Context, identifier string, fingerprint uint64) (claim Claim, remaining time.Duration, err error)
 	// Done records a successful sync with this fingerprint and drops the
 	// lease if this instance holds it. It follows every successful sync,
 	// also one made without the lease (Claim failed, or another instance

@@ -26,18 +26,19 @@ type fakeStore struct {
 }
 
 type claimAnswer struct {
-	claim middleware.Claim
-	err   error
+	claim     middleware.Claim
+	remaining time.Duration
+	err       error
 }
 
 var errRedisDown = errors.New("redis: connection refused")
 
-func (s *fakeStore) Claim(_ context.Context, identifier string, fp uint64) (middleware.Claim, error) {
+func (s *fakeStore) Claim(_ context.Context, identifier string, fp uint64) (middleware.Claim, time.Duration, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	a := s.script[min(s.claims, len(s.script)-1)]
 	s.claims++
-	return a.claim, a.err
+	return a.claim, a.remaining, a.err
 }
 
 func (s *fakeStore) Done(_ context.Context, identifier string, fp uint64) error {
@@ -146,4 +147,38 @@ func TestStoreOutageIsTheStoresToLog(t *testing.T) {
 
 	require.Equal(t, 4, srv.Calls(), "synced alone while the store was down")
 	assert.Empty(t, log.String(), "the Store, which knows when it is down, says so; the middleware does not repeat it")
+}
+
+// A user the fleet synced is remembered locally only as long as the fleet's
+// record lasts: the fleet then syncs them once per TTL, not once per TTL of
+// each cache in turn.
+func TestStoreRecordBoundsTheLocalEntry(t *testing.T) {
+	t.Parallel()
+	store := &fakeStore{script: []claimAnswer{{claim: middleware.ClaimSynced, remaining: 10 * time.Second}, {claim: middleware.ClaimAcquired}}}
+	clock, advance := middleware.WithManualClock()
+	m, srv := setup(t, middleware.WithStore(store), middleware.WithTTL(time.Hour), clock)
+	h := m.Handler(echo)
+	ann := user("ann", "")
+	serve(h, &ann)
+	flush(t, m)
+	require.Equal(t, 1, store.claims)
+	require.Zero(t, srv.Calls(), "the fleet had synced ann")
+
+	// The coarse clock lags real time by up to a second: the entry ends a
+	// second early, so that it never outlives the record.
+	advance(9*time.Second - time.Millisecond)
+	serve(h, &ann)
+	flush(t, m)
+	assert.Equal(t, 1, store.claims, "still within the fleet's record")
+
+	advance(time.Millisecond)
+	serve(h, &ann)
+	flush(t, m)
+	assert.Equal(t, 2, store.claims, "the fleet's record is about over: ask again")
+	assert.Equal(t, 1, srv.Calls(), "and sync, for the whole fleet")
+
+	advance(time.Hour - 7*time.Minute) // this instance's own sync lasts the TTL (less up to a tenth)
+	serve(h, &ann)
+	flush(t, m)
+	assert.Equal(t, 2, store.claims)
 }

@@ -65,7 +65,7 @@ func BenchmarkStore(b *testing.B) {
 		i := 0
 		for b.Loop() {
 			i++
-			if _, err := s.Claim(ctx, prefix+strconv.Itoa(i), 1); err != nil {
+			if _, _, err := s.Claim(ctx, prefix+strconv.Itoa(i), 1); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -76,7 +76,7 @@ func BenchmarkStore(b *testing.B) {
 		}
 		b.ReportAllocs()
 		for b.Loop() {
-			if c, err := s.Claim(ctx, "synced", 1); err != nil || c != middleware.ClaimSynced {
+			if c, _, err := s.Claim(ctx, "synced", 1); err != nil || c != middleware.ClaimSynced {
 				b.Fatal(c, err)
 			}
 		}

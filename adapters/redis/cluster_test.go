@@ -23,12 +23,12 @@ func TestWorksOnRedisCluster(t *testing.T) {
 	require.NoError(t, err)
 
 	for _, id := range []string{"user-1", "}", "}{", "{}", "a}b", "%7D", "用户"} {
-		got, err := s.Claim(t.Context(), id, 1)
+		got, _, err := s.Claim(t.Context(), id, 1)
 		require.NoError(t, err, "%q", id)
 		assert.Equal(t, middleware.ClaimAcquired, got, "%q", id)
 		require.NoError(t, s.Release(t.Context(), id), "%q", id)
 		require.NoError(t, s.Done(t.Context(), id, 1), "%q", id)
-		got, err = s.Claim(t.Context(), id, 1)
+		got, _, err = s.Claim(t.Context(), id, 1)
 		require.NoError(t, err, "%q", id)
 		assert.Equal(t, middleware.ClaimSynced, got, "%q", id)
 	}

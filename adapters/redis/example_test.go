@@ -62,10 +62,10 @@ func Example_unavailable() {
 		panic(err)
 	}
 
-	claim, err := store.Claim(context.Background(), "user-42", 0x5eed)
+	claim, _, err := store.Claim(context.Background(), "user-42", 0x5eed)
 	fmt.Println(claim == middleware.ClaimAcquired, errors.Is(err, redis.ErrUnavailable))
 
-	_, err = store.Claim(context.Background(), "user-43", 0x5eed)
+	_, _, err = store.Claim(context.Background(), "user-43", 0x5eed)
 	fmt.Println(errors.Is(err, redis.ErrUnavailable), strings.Contains(err.Error(), "cooling down"))
 	// Output:
 	// true true

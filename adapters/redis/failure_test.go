@@ -25,13 +25,13 @@ func TestKilledRedisGoesLocalOnlyThenComesBack(t *testing.T) {
 	var logs logBuffer
 	s := newStore(t, srv, redis.WithClock(clock.Now), redis.WithLogger(logs.Logger()), redis.WithCooldown(5*time.Second))
 
-	got, err := s.Claim(t.Context(), "user-1", 1)
+	got, _, err := s.Claim(t.Context(), "user-1", 1)
 	require.NoError(t, err)
 	require.Equal(t, middleware.ClaimAcquired, got)
 
 	srv.Kill()
 	for i := range 20 {
-		got, err := s.Claim(t.Context(), "user-2", 1)
+		got, _, err := s.Claim(t.Context(), "user-2", 1)
 		require.ErrorIs(t, err, redis.ErrUnavailable, "call %d", i)
 		assert.Equal(t, middleware.ClaimAcquired, got, "an error still says: sync it")
 	}
@@ -42,16 +42,16 @@ func TestKilledRedisGoesLocalOnlyThenComesBack(t *testing.T) {
 
 	srv.Restart()
 	// Still cooling down: the Store does not even try, so it cannot see Redis is back.
-	_, err = s.Claim(t.Context(), "user-2", 1)
+	_, _, err = s.Claim(t.Context(), "user-2", 1)
 	require.ErrorIs(t, err, redis.ErrUnavailable)
 	assert.Contains(t, err.Error(), "cooling down")
 
 	clock.Advance(5 * time.Second)
-	got, err = s.Claim(t.Context(), "user-2", 1)
+	got, _, err = s.Claim(t.Context(), "user-2", 1)
 	require.NoError(t, err, "the probe after the cooldown reaches the restarted server")
 	assert.Equal(t, middleware.ClaimAcquired, got)
 	require.NoError(t, s.Done(t.Context(), "user-2", 1))
-	got, err = s.Claim(t.Context(), "user-2", 1)
+	got, _, err = s.Claim(t.Context(), "user-2", 1)
 	require.NoError(t, err)
 	assert.Equal(t, middleware.ClaimSynced, got)
 
@@ -68,16 +68,16 @@ func TestFailedProbeWaitsAnotherCooldown(t *testing.T) {
 	s := newStore(t, srv, redis.WithClock(clock.Now), redis.WithLogger(logs.Logger()), redis.WithCooldown(time.Second))
 
 	srv.Kill()
-	_, err := s.Claim(t.Context(), "u", 1)
+	_, _, err := s.Claim(t.Context(), "u", 1)
 	require.ErrorIs(t, err, redis.ErrUnavailable)
 	require.NotContains(t, err.Error(), "cooling down", "the first failure is a real one")
 
 	clock.Advance(time.Second)
-	_, err = s.Claim(t.Context(), "u", 1)
+	_, _, err = s.Claim(t.Context(), "u", 1)
 	require.ErrorIs(t, err, redis.ErrUnavailable)
 	require.NotContains(t, err.Error(), "cooling down", "after the cooldown, one call probes")
 
-	_, err = s.Claim(t.Context(), "u", 1)
+	_, _, err = s.Claim(t.Context(), "u", 1)
 	require.ErrorIs(t, err, redis.ErrUnavailable)
 	assert.Contains(t, err.Error(), "cooling down", "a failed probe starts a new cooldown")
 	assert.Equal(t, 1, strings.Count(logs.String(), "redis unavailable"), logs.String())
@@ -105,12 +105,12 @@ func TestSlowRedisTimesOut(t *testing.T) {
 			t.Cleanup(func() { _ = client.Close() })
 			s, err := redis.New(client, redis.WithTimeout(50*time.Millisecond))
 			require.NoError(t, err)
-			_, err = s.Claim(t.Context(), "warm-up", 1) // opens a connection and loads the script
+			_, _, err = s.Claim(t.Context(), "warm-up", 1) // opens a connection and loads the script
 			require.NoError(t, err)
 
 			// Redis holds every command for a second, as an overloaded server would.
 			require.NoError(t, newClient(t, srv).ClientPause(t.Context(), time.Second).Err())
-			_, err = s.Claim(t.Context(), "user-1", 1)
+			_, _, err = s.Claim(t.Context(), "user-1", 1)
 			require.ErrorIs(t, err, redis.ErrUnavailable)
 			var netErr net.Error
 			assert.True(t, errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &netErr) && netErr.Timeout()),
@@ -127,11 +127,11 @@ func TestCallerCancellingIsNotAnOutage(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
 
-	_, err := s.Claim(ctx, "user-1", 1)
+	_, _, err := s.Claim(ctx, "user-1", 1)
 	require.ErrorIs(t, err, context.Canceled)
 	assert.NotErrorIs(t, err, redis.ErrUnavailable)
 
-	got, err := s.Claim(t.Context(), "user-1", 1)
+	got, _, err := s.Claim(t.Context(), "user-1", 1)
 	require.NoError(t, err, "no cooldown started")
 	assert.Equal(t, middleware.ClaimAcquired, got)
 	assert.Empty(t, logs.String())
@@ -141,7 +141,7 @@ func TestEmptyIdentifierIsRefused(t *testing.T) {
 	t.Parallel()
 	srv := redistest.Start(t)
 	s := newStore(t, srv)
-	_, err := s.Claim(t.Context(), "", 1)
+	_, _, err := s.Claim(t.Context(), "", 1)
 	require.ErrorIs(t, err, identity.ErrInvalidIdentifier)
 	require.ErrorIs(t, s.Done(t.Context(), "", 1), identity.ErrInvalidIdentifier)
 	require.ErrorIs(t, s.Release(t.Context(), ""), identity.ErrInvalidIdentifier)

@@ -47,6 +47,12 @@ func reconnected(t *testing.T, fleet ...*instance) {
 
 func newInstance(t *testing.T, api *engagespottest.Server, srv *redistest.Server, opts ...redis.Option) *instance {
 	t.Helper()
+	return newInstanceWith(t, api, srv, nil, opts...)
+}
+
+// newInstanceWith is newInstance with middleware options too.
+func newInstanceWith(t *testing.T, api *engagespottest.Server, srv *redistest.Server, mopts []middleware.Option, opts ...redis.Option) *instance {
+	t.Helper()
 	dir, err := engagespot.New(api.APIKey, api.APISecret, engagespot.WithBaseURL(api.URL()), engagespot.WithHTTPClient(api.HTTPClient()))
 	require.NoError(t, err)
 	logs := &logBuffer{}
@@ -57,7 +63,7 @@ func newInstance(t *testing.T, api *engagespottest.Server, srv *redistest.Server
 	client := newClient(t, srv)
 	store, err := redis.New(client, opts...)
 	require.NoError(t, err)
-	m, err := middleware.New(dir, middleware.WithStore(store), middleware.WithLogger(logs.Logger()))
+	m, err := middleware.New(dir, append([]middleware.Option{middleware.WithStore(store), middleware.WithLogger(logs.Logger())}, mopts...)...)
 	require.NoError(t, err)
 	t.Cleanup(func() { assert.NoError(t, m.Close(context.Background())) })
 
@@ -206,7 +212,7 @@ func TestFleetLeaseOfADeadInstanceExpires(t *testing.T) {
 
 	// An instance took the lease for user-1, then died before syncing.
 	dead := newStore(t, srv, redis.WithLeaseTTL(100*time.Millisecond))
-	claim, err := dead.Claim(t.Context(), "user-1", userIdentity("user-1").Profile.Fingerprint())
+	claim, _, err := dead.Claim(t.Context(), "user-1", userIdentity("user-1").Profile.Fingerprint())
 	require.NoError(t, err)
 	require.Equal(t, middleware.ClaimAcquired, claim)
 

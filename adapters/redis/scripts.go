@@ -13,15 +13,17 @@ const (
 	replyBusy     = 2
 )
 
-// claimScript: ARGV[1] fingerprint, ARGV[2] our token, ARGV[3] lease TTL in ms.
+// claimScript replies {reply, ms}: ms is what is left of the synced
+// record's TTL, for replySynced. ARGV[1] fingerprint, ARGV[2] our token,
+// ARGV[3] lease TTL in ms.
 var claimScript = goredis.NewScript(`
 if redis.call('GET', KEYS[1]) == ARGV[1] then
-	return 1
+	return {1, redis.call('PTTL', KEYS[1])}
 end
 if redis.call('SET', KEYS[2], ARGV[2], 'NX', 'PX', ARGV[3]) then
-	return 0
+	return {0, 0}
 end
-return 2
+return {2, 0}
 `)
 
 // doneScript records the fingerprint even when the lease is not ours (it

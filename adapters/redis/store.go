@@ -22,7 +22,8 @@ var _ middleware.Store = (*Store)(nil)
 // # Contract with the middleware
 //
 //   - Claim answers ClaimSynced (the fleet synced this user with this
-//     fingerprint: skip the API), ClaimAcquired (this instance now holds the
+//     fingerprint: skip the API, and remember the user no longer than the
+//     record's remaining time, which it returns), ClaimAcquired (this instance now holds the
 //     user's lease: sync, then call Done on success or Release on failure),
 //     or ClaimBusy (another instance holds the lease: ask again later; the
 //     lease expires by itself if that instance died).
@@ -83,25 +84,28 @@ func New(client goredis.UniversalClient, opts ...Option) (*Store, error) {
 }
 
 // Claim tells in one round trip whether the fleet already synced identifier
-// with this fingerprint, and if not, tries to take the user's lease. With an
-// error it returns ClaimAcquired: sync local-only.
-func (s *Store) Claim(ctx context.Context, identifier string, fingerprint uint64) (middleware.Claim, error) {
+// with this fingerprint, and if not, tries to take the user's lease. With
+// ClaimSynced it also says how long the fleet's record lasts. With an error
+// it returns ClaimAcquired: sync local-only.
+func (s *Store) Claim(ctx context.Context, identifier string, fingerprint uint64) (middleware.Claim, time.Duration, error) {
 	if identifier == "" {
-		return middleware.ClaimAcquired, fmt.Errorf("redis: claim: %w: empty", identity.ErrInvalidIdentifier)
+		return middleware.ClaimAcquired, 0, fmt.Errorf("redis: claim: %w: empty", identity.ErrInvalidIdentifier)
 	}
 	reply, err := s.run(ctx, "claim", claimScript, s.keys(identifier), formatFingerprint(fingerprint), s.token, s.leaseMS)
 	if err != nil {
-		return middleware.ClaimAcquired, err
+		return middleware.ClaimAcquired, 0, err
 	}
-	switch reply {
-	case replyAcquired:
-		return middleware.ClaimAcquired, nil
-	case replySynced:
-		return middleware.ClaimSynced, nil
-	case replyBusy:
-		return middleware.ClaimBusy, nil
+	if len(reply) == 2 {
+		switch reply[0] {
+		case replyAcquired:
+			return middleware.ClaimAcquired, 0, nil
+		case replySynced:
+			return middleware.ClaimSynced, time.Duration(max(reply[1], 0)) * time.Millisecond, nil
+		case replyBusy:
+			return middleware.ClaimBusy, 0, nil
+		}
 	}
-	return middleware.ClaimAcquired, fmt.Errorf("redis: claim: unexpected reply %d", reply)
+	return middleware.ClaimAcquired, 0, fmt.Errorf("redis: claim: unexpected reply %v", reply)
 }
 
 // Done records that identifier was synced with this fingerprint, for the
@@ -124,11 +128,12 @@ func (s *Store) Release(ctx context.Context, identifier string) error {
 	return err
 }
 
-// run executes script within the timeout, through the breaker.
-func (s *Store) run(ctx context.Context, op string, script *goredis.Script, keys []string, args ...any) (int64, error) {
+// run executes script within the timeout, through the breaker. The reply is
+// the script's integers: one, or the items of a table.
+func (s *Store) run(ctx context.Context, op string, script *goredis.Script, keys []string, args ...any) ([]int64, error) {
 	ok, probe := s.breaker.admit()
 	if !ok {
-		return 0, fmt.Errorf("%w: %s: cooling down after a failure", ErrUnavailable, op)
+		return nil, fmt.Errorf("%w: %s: cooling down after a failure", ErrUnavailable, op)
 	}
 	callCtx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
@@ -141,38 +146,46 @@ func (s *Store) run(ctx context.Context, op string, script *goredis.Script, keys
 		return reply, nil
 	case ctx.Err() != nil:
 		s.breaker.abandoned(probe)
-		return 0, fmt.Errorf("redis: %s: %w", op, ctx.Err())
+		return nil, fmt.Errorf("redis: %s: %w", op, ctx.Err())
 	default:
 		if s.breaker.failed(probe) && s.logger != nil {
 			s.logger.LogAttrs(ctx, slog.LevelWarn, "redis unavailable, syncing local-only",
 				slog.String("error", err.Error()))
 		}
-		return 0, fmt.Errorf("%w: %s: %w", ErrUnavailable, op, err)
+		return nil, fmt.Errorf("%w: %s: %w", ErrUnavailable, op, err)
 	}
 }
 
 // eval runs script and returns by ctx's deadline. A client that does not
 // honour deadlines itself keeps reading in the background until its own
 // ReadTimeout, in a goroutine that then ends.
-func (s *Store) eval(ctx context.Context, script *goredis.Script, keys []string, args []any) (int64, error) {
+func (s *Store) eval(ctx context.Context, script *goredis.Script, keys []string, args []any) ([]int64, error) {
 	if s.bounded {
-		return script.Run(ctx, s.client, keys, args...).Int64()
+		return integers(script.Run(ctx, s.client, keys, args...))
 	}
 	type result struct {
-		reply int64
+		reply []int64
 		err   error
 	}
 	done := make(chan result, 1)
 	go func() {
-		reply, err := script.Run(ctx, s.client, keys, args...).Int64()
+		reply, err := integers(script.Run(ctx, s.client, keys, args...))
 		done <- result{reply, err}
 	}()
 	select {
 	case r := <-done:
 		return r.reply, r.err
 	case <-ctx.Done():
-		return 0, ctx.Err()
+		return nil, ctx.Err()
 	}
+}
+
+// integers reads a script's reply: an integer, or a table of them.
+func integers(cmd *goredis.Cmd) ([]int64, error) {
+	if n, err := cmd.Int64(); err == nil {
+		return []int64{n}, nil
+	}
+	return cmd.Int64Slice()
 }
 
 // honoursContext reports whether client stops a command at its context's

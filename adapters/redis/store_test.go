@@ -105,7 +105,7 @@ func TestClaimDoneRelease(t *testing.T) {
 				s := stores[st.by]
 				switch st.op {
 				case "claim":
-					got, err := s.Claim(t.Context(), "user-1", st.fp)
+					got, _, err := s.Claim(t.Context(), "user-1", st.fp)
 					require.NoError(t, err, "step %d", n)
 					assert.Equal(t, st.want, got, "step %d: %s claims fp %d", n, st.by, st.fp)
 				case "done":
@@ -131,7 +131,7 @@ func TestTwoInstancesRacingAcquireEachUserOnce(t *testing.T) {
 			order := rand.New(rand.NewPCG(uint64(w), 7)).Perm(users)
 			wg.Go(func() {
 				for _, u := range order {
-					got, err := s.Claim(t.Context(), "user-"+strconv.Itoa(u), 42)
+					got, _, err := s.Claim(t.Context(), "user-"+strconv.Itoa(u), 42)
 					if !assert.NoError(t, err) {
 						return
 					}
@@ -154,21 +154,21 @@ func TestExpiredLeaseUnblocksTheUser(t *testing.T) {
 	dead := newStore(t, srv, redis.WithLeaseTTL(50*time.Millisecond))
 	alive := newStore(t, srv, redis.WithLeaseTTL(50*time.Millisecond))
 
-	got, err := dead.Claim(t.Context(), "user-1", 1)
+	got, _, err := dead.Claim(t.Context(), "user-1", 1)
 	require.NoError(t, err)
 	require.Equal(t, middleware.ClaimAcquired, got)
 	// dead never calls Done or Release, as if its process had died.
-	got, err = alive.Claim(t.Context(), "user-1", 1)
+	got, _, err = alive.Claim(t.Context(), "user-1", 1)
 	require.NoError(t, err)
 	require.Equal(t, middleware.ClaimBusy, got)
 
 	require.Eventually(t, func() bool {
-		got, err := alive.Claim(t.Context(), "user-1", 1)
+		got, _, err := alive.Claim(t.Context(), "user-1", 1)
 		return err == nil && got == middleware.ClaimAcquired
 	}, 10*time.Second, 10*time.Millisecond, "the lease never expired")
 	require.NoError(t, alive.Done(t.Context(), "user-1", 1))
 
-	got, err = dead.Claim(t.Context(), "user-1", 1)
+	got, _, err = dead.Claim(t.Context(), "user-1", 1)
 	require.NoError(t, err)
 	assert.Equal(t, middleware.ClaimSynced, got)
 }
@@ -179,17 +179,17 @@ func TestReleaseAfterExpiryKeepsTheNewHoldersLease(t *testing.T) {
 	slow := newStore(t, srv, redis.WithLeaseTTL(50*time.Millisecond))
 	other := newStore(t, srv)
 
-	got, err := slow.Claim(t.Context(), "user-1", 1)
+	got, _, err := slow.Claim(t.Context(), "user-1", 1)
 	require.NoError(t, err)
 	require.Equal(t, middleware.ClaimAcquired, got)
 	require.Eventually(t, func() bool {
-		got, err := other.Claim(t.Context(), "user-1", 1)
+		got, _, err := other.Claim(t.Context(), "user-1", 1)
 		return err == nil && got == middleware.ClaimAcquired
 	}, 10*time.Second, 10*time.Millisecond)
 
 	// slow's sync fails after its lease expired: its Release must not free other's lease.
 	require.NoError(t, slow.Release(t.Context(), "user-1"))
-	got, err = slow.Claim(t.Context(), "user-1", 1)
+	got, _, err = slow.Claim(t.Context(), "user-1", 1)
 	require.NoError(t, err)
 	assert.Equal(t, middleware.ClaimBusy, got)
 }
@@ -204,11 +204,11 @@ func TestKeysAreNamespacedAndHoldOnlyFingerprints(t *testing.T) {
 
 	fps := map[string]uint64{"ann@example.com": 0xdeadbeef, "user-2": 1, "user-3": 0}
 	for id, fp := range fps {
-		_, err := s.Claim(t.Context(), id, fp)
+		_, _, err := s.Claim(t.Context(), id, fp)
 		require.NoError(t, err)
 		require.NoError(t, s.Done(t.Context(), id, fp))
 	}
-	_, err = s.Claim(t.Context(), "pending", 7) // leaves a lease
+	_, _, err = s.Claim(t.Context(), "pending", 7) // leaves a lease
 
 	require.NoError(t, err)
 	keys, err := client.Keys(t.Context(), "*").Result()
@@ -244,7 +244,7 @@ func TestPrefixesAreIsolated(t *testing.T) {
 	a := newStore(t, srv, redis.WithPrefix("staging:"))
 	b := newStore(t, srv, redis.WithPrefix("prod:"))
 	require.NoError(t, a.Done(t.Context(), "user-1", 1))
-	got, err := b.Claim(t.Context(), "user-1", 1)
+	got, _, err := b.Claim(t.Context(), "user-1", 1)
 	require.NoError(t, err)
 	assert.Equal(t, middleware.ClaimAcquired, got)
 }
@@ -267,10 +267,10 @@ func TestNastyIdentifiersGetTheirOwnKeys(t *testing.T) {
 	require.NoError(t, err)
 	assert.EqualValues(t, len(ids), n, "one key per identifier")
 	for i, id := range ids {
-		got, err := s.Claim(t.Context(), id, uint64(i))
+		got, _, err := s.Claim(t.Context(), id, uint64(i))
 		require.NoError(t, err, "%q", id)
 		assert.Equal(t, middleware.ClaimSynced, got, "%q sees its own fingerprint", id)
-		got, err = s.Claim(t.Context(), id, uint64(i)+1000)
+		got, _, err = s.Claim(t.Context(), id, uint64(i)+1000)
 		require.NoError(t, err, "%q", id)
 		assert.Equal(t, middleware.ClaimAcquired, got, "%q: lease free", id)
 		require.NoError(t, s.Release(t.Context(), id))
