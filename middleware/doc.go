@@ -87,9 +87,15 @@
 // WithStore shares synced users between them (adapters/redis): on a local
 // miss, a worker asks the Store. A user the fleet already synced with this
 // profile costs no API call; another instance syncing them makes this one
-// wait and ask again; otherwise this instance takes a lease, syncs, and
-// records the sync. If the Store fails, each instance syncs on its own: a
-// second upsert is harmless, a lost user is not. Hits never reach the Store.
+// wait and ask again (at once when the holder is done, with a
+// StoreNotifier); otherwise this instance takes a lease, syncs, and records
+// the sync. A user the fleet synced is remembered locally no longer than
+// the fleet's record lasts, so the fleet syncs them once per TTL. However a
+// job that holds a lease ends (synced, failed, cancelled by Close, a
+// panicking hook), the lease is settled, and a write the Store missed is
+// retried for about half a minute. If the Store fails, each instance syncs
+// on its own: a second upsert is harmless, a lost user is not. Hits never
+// reach the Store.
 //
 // # Observability
 //

@@ -14,11 +14,14 @@ import (
 )
 
 // When the Store says another instance is syncing a user, the job asks again
-// every busyPoll, at most maxBusyPolls times; then it syncs the user itself,
+// every busyPoll, or at once when a StoreNotifier says the holder is done
+// (then busyPoll is only the fallback for a missed notice, so it is longer:
+// notifiedBusyPoll). After maxBusyWait of this, it syncs the user itself,
 // since a second upsert is harmless and a lost user is not.
 const (
-	busyPoll     = 500 * time.Millisecond
-	maxBusyPolls = 120
+	busyPoll         = 500 * time.Millisecond
+	notifiedBusyPoll = 2 * time.Second
+	maxBusyWait      = time.Minute
 )
 
 // engine syncs users in the background. A request that misses the cache
@@ -33,6 +36,7 @@ const (
 type engine struct {
 	dir            Directory
 	store          Store
+	notifier       StoreNotifier // store, if it is one
 	cache          *cache
 	breaker        *breaker
 	log            *slog.Logger
@@ -61,7 +65,9 @@ type engine struct {
 	inFlight                                         atomic.Int64
 
 	mu       sync.Mutex
-	pending  map[string]*job // by identifier: the jobs not yet ended
+	pending  map[string]*job        // by identifier: the jobs not yet ended
+	owed     map[string]*storeWrite // by identifier: what the Store has yet to hear (see fleet.go)
+	writing  sync.WaitGroup         // owed writes being retried
 	closing  bool
 	dropping bool // the queue is full: logged once, until it accepts again
 }
@@ -74,16 +80,19 @@ type job struct {
 	attempts atomic.Int32
 
 	// Owned by the worker running the job.
-	failures int // attempts failed in a row: the retry budget
-	polls    int // times the Store said another instance was syncing
+	failures int           // attempts failed in a row: the retry budget
+	waited   time.Duration // polls for a busy user, in all (see maxBusyWait)
 
 	// Guarded by engine.mu.
-	id        identity.Identity // with the newest profile asked for
-	fp        uint64            // id.Profile.Fingerprint()
-	ended     bool
-	maxTTL    time.Duration // if positive, the user is remembered no longer (see settle)
-	err       error         // the outcome's; read it once done is closed
-	stopTimer func() bool   // cancels a pending retry
+	id         identity.Identity // with the newest profile asked for
+	fp         uint64            // id.Profile.Fingerprint()
+	ended      bool
+	maxTTL     time.Duration // if positive, the user is remembered no longer (see settle)
+	err        error         // the outcome's; read it once done is closed
+	stopTimer  func() bool   // cancels a pending retry
+	wait       uint64        // numbers the waits for a busy user (see wake)
+	woken      bool          // the holder finished before the wait began
+	stopNotify func()        // cancels the wake-up of the current wait
 }
 
 func newEngine(dir Directory, c *config) *engine {
@@ -112,7 +121,9 @@ func newEngine(dir Directory, c *config) *engine {
 		stop:           make(chan struct{}),
 		closed:         make(chan struct{}),
 		pending:        make(map[string]*job),
+		owed:           make(map[string]*storeWrite),
 	}
+	e.notifier, _ = c.store.(StoreNotifier)
 	e.ctx, e.cancel = context.WithCancel(context.Background())
 	if e.clock == nil {
 		e.clock = new(clock)
@@ -295,12 +306,25 @@ func (e *engine) step(j *job) (again bool) {
 		case err != nil: // the Store is down (and says so): go on alone
 		case claim == ClaimSynced:
 			return e.settle(j, fp, Synced, nil, synced, remaining)
-		case claim == ClaimBusy && j.polls < maxBusyPolls:
-			j.polls++
-			e.retryLater(j, busyPoll)
+		case claim == ClaimBusy && j.waited < maxBusyWait:
+			poll := busyPoll
+			if e.notifier != nil {
+				poll = notifiedBusyPoll
+			}
+			j.waited += poll
+			e.retryLater(j, poll) // or sooner, woken when the holder is done
 			return false
 		case claim == ClaimAcquired:
 			lease = true
+			// However this attempt ends, the lease is settled: by Done or
+			// Release below, or by Release if Close cancels it or a hook
+			// panics, so that no instance waits for it to expire.
+			e.owe(id.Identifier)
+			defer func() {
+				if lease {
+					e.write(id.Identifier, &storeWrite{})
+				}
+			}()
 		}
 	}
 
@@ -309,7 +333,8 @@ func (e *engine) step(j *job) (again bool) {
 		return false // Close gave up: this failure says nothing about the API
 	}
 	if e.store != nil {
-		e.record(j, id.Identifier, fp, lease, callErr)
+		e.record(id.Identifier, fp, lease, callErr)
+		lease = false
 	}
 	if callErr == nil {
 		return e.succeed(j, fp)
@@ -379,7 +404,7 @@ func (e *engine) settle(j *job, fp uint64, kind OutcomeKind, err error, st state
 	e.mu.Lock()
 	if !j.ended && j.fp != fp {
 		e.mu.Unlock()
-		j.failures, j.polls = 0, 0
+		j.failures, j.waited = 0, 0
 		return true
 	}
 	j.maxTTL = maxTTL
@@ -417,10 +442,14 @@ func (e *engine) fail(j *job, fp uint64, err error) (again bool) {
 	}
 }
 
-// retryLater puts j back in the queue after d, without holding a worker.
+// retryLater puts j back in the queue after d, without holding a worker;
+// at once if the busy user's holder finished already (see wake).
 func (e *engine) retryLater(j *job, d time.Duration) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	if j.woken {
+		d, j.woken = 0, false
+	}
 	if !j.ended {
 		j.stopTimer = e.afterFunc(d, func() { e.requeue(j) })
 	}
@@ -446,28 +475,6 @@ func (e *engine) requeue(j *job) {
 	}
 }
 
-func (e *engine) claim(j *job, identifier string, fp uint64) (Claim, time.Duration, error) {
-	ctx, cancel := context.WithTimeout(j.ctx, e.attemptTimeout)
-	defer cancel()
-	return e.store.Claim(ctx, identifier, fp)
-}
-
-// record tells the Store how the sync went. Done follows every success, even
-// one that ran without the lease because Claim failed: the fleet then learns
-// the user as soon as the Store answers again (a Store still down answers at
-// once). Release follows a failure, if this instance holds the lease, so that
-// another attempt need not wait for it to expire.
-func (e *engine) record(j *job, identifier string, fp uint64, lease bool, callErr error) {
-	ctx, cancel := context.WithTimeout(j.ctx, e.attemptTimeout)
-	defer cancel()
-	switch {
-	case callErr == nil:
-		_ = e.store.Done(ctx, identifier, fp) // the Store logs its outages
-	case lease:
-		_ = e.store.Release(ctx, identifier)
-	}
-}
-
 // end settles j as kind, remembering the user as st (synced, rejected) or
 // not at all (absent), and reports the outcome.
 func (e *engine) end(j *job, kind OutcomeKind, err error, st state) {
@@ -490,6 +497,10 @@ func (e *engine) endLocked(j *job, kind OutcomeKind, err error, st state) (o Out
 	if j.stopTimer != nil {
 		j.stopTimer()
 		j.stopTimer = nil
+	}
+	if j.stopNotify != nil {
+		j.stopNotify()
+		j.stopNotify = nil
 	}
 	if st != absent {
 		e.cache.add(e.cache.key(j.id.Identifier, j.fp), st, j.maxTTL)
@@ -590,6 +601,7 @@ func (e *engine) close(ctx context.Context) error {
 	if len(left) > 0 {
 		e.log.Warn("middleware: closed before every sync ended", "dropped", len(left), "err", err)
 	}
+	e.settleOwed()
 	if err == nil {
 		e.wg.Wait()
 	}

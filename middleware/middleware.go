@@ -90,7 +90,10 @@ func (m *Middleware) Flush(ctx context.Context) error { return m.e.flush(ctx) }
 // the workers. Requests are still served afterwards, without syncs. If ctx
 // ends first, Close cancels what is under way, reports each unfinished sync
 // Dropped with ErrClosed, and returns ctx's error: give it a deadline, since
-// syncs wait out a pause of the API. Calling it again waits for the first
+// syncs wait out a pause of the API. Either way, with WithStore, it then
+// settles the leases this instance holds and the Store writes it still owes
+// (one more try each, bounded by the Store's own timeout), so no other
+// instance waits for them to expire. Calling it again waits for the first
 // call and returns nil.
 func (m *Middleware) Close(ctx context.Context) error { return m.e.close(ctx) }
 

@@ -51,3 +51,17 @@ type Store interface {
 	// attempt (here or elsewhere) can start without waiting for it to expire.
 	Release(ctx context.Context, identifier string) error
 }
+
+// StoreNotifier is a Store that can tell when a user's lease holder has
+// recorded its outcome (Done or Release, on any instance). A job told
+// ClaimBusy then asks again as soon as that happens, rather than at its next
+// poll, so waiting for another instance costs about that instance's API
+// call. adapters/redis implements it with Redis pub/sub.
+type StoreNotifier interface {
+	// NotifyDone calls f once, from any goroutine, when identifier's lease
+	// holder calls Done or Release after NotifyDone returned; stop cancels
+	// the call, which may still come if it was under way. f returns
+	// quickly. A Store that cannot tell now returns a stop that does
+	// nothing and never calls f: the middleware polls.
+	NotifyDone(identifier string, f func()) (stop func())
+}

@@ -18,11 +18,23 @@ import (
 // fakeStore answers Claim from a script (the last answer repeats) and
 // records Done and Release. Redis itself is tested in adapters/redis.
 type fakeStore struct {
-	mu       sync.Mutex
-	script   []claimAnswer
-	claims   int
-	done     []string
-	released []string
+	mu         sync.Mutex
+	script     []claimAnswer
+	claims     int
+	done       []string
+	released   []string
+	failWrites int // Done and Release calls to fail before they work
+	writes     int // Done and Release calls, failed or not
+}
+
+// write counts a Done or Release, and says whether it fails.
+func (s *fakeStore) write() error {
+	s.writes++
+	if s.failWrites > 0 {
+		s.failWrites--
+		return errRedisDown
+	}
+	return nil
 }
 
 type claimAnswer struct {
@@ -44,6 +56,9 @@ func (s *fakeStore) Claim(_ context.Context, identifier string, fp uint64) (midd
 func (s *fakeStore) Done(_ context.Context, identifier string, fp uint64) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if err := s.write(); err != nil {
+		return err
+	}
 	s.done = append(s.done, fmt.Sprintf("%s:%x", identifier, fp))
 	return nil
 }
@@ -51,6 +66,9 @@ func (s *fakeStore) Done(_ context.Context, identifier string, fp uint64) error 
 func (s *fakeStore) Release(_ context.Context, identifier string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if err := s.write(); err != nil {
+		return err
+	}
 	s.released = append(s.released, identifier)
 	return nil
 }
@@ -181,4 +199,67 @@ func TestStoreRecordBoundsTheLocalEntry(t *testing.T) {
 	serve(h, &ann)
 	flush(t, m)
 	assert.Equal(t, 2, store.claims)
+}
+
+// A Done or Release that settles a lease is retried until the Store takes
+// it: an instance waiting for the lease would otherwise wait for it to
+// expire. A Done without a lease is tried once.
+func TestStoreWritesThatSettleALeaseAreRetried(t *testing.T) {
+	t.Parallel()
+	ann := user("ann", "")
+	annDone := fmt.Sprintf("ann:%x", ann.Profile.Fingerprint())
+	tests := []struct {
+		name     string
+		claim    claimAnswer
+		status   int
+		done     []string
+		released []string
+		writes   int
+		waits    []time.Duration
+	}{
+		{"Done of a lease", claimAnswer{claim: middleware.ClaimAcquired}, 0, []string{annDone}, nil, 4,
+			[]time.Duration{100 * time.Millisecond, 200 * time.Millisecond, 400 * time.Millisecond}},
+		{"Release of a lease", claimAnswer{claim: middleware.ClaimAcquired}, http.StatusUnprocessableEntity, nil, []string{"ann"}, 4,
+			[]time.Duration{100 * time.Millisecond, 200 * time.Millisecond, 400 * time.Millisecond}},
+		{"Done without a lease", claimAnswer{err: errRedisDown}, 0, nil, nil, 1, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			store := &fakeStore{script: []claimAnswer{tt.claim}, failWrites: 3}
+			ts := &timers{}
+			m, srv := setup(t, middleware.WithStore(store), ts.option())
+			if tt.status != 0 {
+				srv.FailNext(1, tt.status)
+			}
+			serve(m.Handler(echo), &ann)
+			flush(t, m)
+			for ts.fire(func(time.Duration) bool { return true }) > 0 {
+			}
+			store.mu.Lock()
+			defer store.mu.Unlock()
+			assert.Equal(t, tt.writes, store.writes)
+			assert.Equal(t, tt.done, store.done)
+			assert.Equal(t, tt.released, store.released)
+			assert.Equal(t, tt.waits, ts.recorded())
+		})
+	}
+}
+
+// However a job holding a lease ends, the lease is released: here an
+// attempt hook panics.
+func TestStoreLeaseReleasedWhenAHookPanics(t *testing.T) {
+	t.Parallel()
+	store := &fakeStore{script: []claimAnswer{{claim: middleware.ClaimAcquired}}}
+	var log logs
+	m, _ := setup(t, middleware.WithStore(store), log.option(),
+		middleware.WithAttemptHook(func(context.Context, middleware.Attempt) { panic("hook") }))
+	ann := user("ann", "")
+	serve(m.Handler(echo), &ann)
+	flush(t, m)
+	store.mu.Lock()
+	defer store.mu.Unlock()
+	assert.Equal(t, []string{"ann"}, store.released)
+	assert.Empty(t, store.done)
+	assert.Equal(t, 1, log.count("panic in a sync"))
 }

@@ -20,6 +20,7 @@ type breaker struct {
 	open    bool      // Redis failed and no probe has succeeded since
 	retryAt time.Time // when open: the earliest time a probe may start
 	probing bool      // when open: a probe is in flight
+	writing bool      // when open: a write is in flight (see admitWrite)
 }
 
 // admit reports whether a call may go to Redis now, and whether that call is
@@ -46,8 +47,42 @@ func (b *breaker) succeeded(probe bool) (recovered bool) {
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	recovered = b.open
 	b.open, b.probing = false, false
-	return true
+	return recovered
+}
+
+// admitWrite reports whether a write that settles a sync (Done, Release)
+// may go to Redis now: always while the breaker is closed; while it is open,
+// one at a time, whatever the cooldown, so that a lease is settled as soon
+// as Redis answers again while a dead Redis costs one timeout at a time.
+// open says whether the write is one of those; it must call wrote after.
+func (b *breaker) admitWrite() (ok, open bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	switch {
+	case !b.open:
+		return true, false
+	case b.writing:
+		return false, true
+	}
+	b.writing = true
+	return true, true
+}
+
+// wrote ends a write admitted while the breaker was open. A success proves
+// Redis is back, as a probe's does: it reports true when it closed the
+// breaker.
+func (b *breaker) wrote(ok bool) (recovered bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.writing = false
+	if !ok {
+		return false
+	}
+	recovered = b.open
+	b.open, b.probing = false, false
+	return recovered
 }
 
 // failed records an admitted call that failed. It reports true when that

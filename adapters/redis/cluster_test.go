@@ -21,6 +21,7 @@ func TestWorksOnRedisCluster(t *testing.T) {
 	t.Cleanup(func() { _ = client.Close() })
 	s, err := redis.New(client)
 	require.NoError(t, err)
+	t.Cleanup(func() { _ = s.Close() })
 
 	for _, id := range []string{"user-1", "}", "}{", "{}", "a}b", "%7D", "用户"} {
 		got, _, err := s.Claim(t.Context(), id, 1)

@@ -53,8 +53,21 @@
 // outage, which the API's upsert makes harmless.
 //
 // After a failure the Store stops trying for a cooldown (DefaultCooldown):
-// calls fail at once, without any network wait, so a dead Redis costs no
+// Claims fail at once, without any network wait, so a dead Redis costs no
 // timeout per job. Then one call probes Redis; when it answers, shared mode
-// resumes. The Store logs one warning when it goes local-only and one line
-// when Redis is back, never one per call.
+// resumes. Done and Release are the exception: they settle a lease another
+// instance may be waiting for, so they go to Redis even while it cools down,
+// one at a time (the others fail at once and the middleware retries them),
+// and the first that succeeds ends the cooldown. The Store logs one warning
+// when it goes local-only and one line when Redis is back, never one per
+// call.
+//
+// # Waiting for another instance
+//
+// Done and Release publish the user's key on one channel (the prefix plus
+// "done"). NotifyDone subscribes to it, once per Store, so that an instance
+// told ClaimBusy is woken as soon as the holder is done: the wait costs the
+// holder's API call, not a poll. Close the Store after the middleware to end
+// the subscription. Without it (Redis down, the subscription lost) the
+// middleware polls.
 package redis

@@ -41,6 +41,7 @@ func Example() {
 		slog.Error("redis store", "error", err)
 		return
 	}
+	defer store.Close()                                                 // after the middleware's Close: deferred calls run last first
 	m, err := middleware.New(memory.New(), middleware.WithStore(store)) // engagespot.New(...) in production
 	if err != nil {
 		slog.Error("middleware", "error", err)
@@ -61,6 +62,7 @@ func Example_unavailable() {
 	if err != nil {
 		panic(err)
 	}
+	defer store.Close()
 
 	claim, _, err := store.Claim(context.Background(), "user-42", 0x5eed)
 	fmt.Println(claim == middleware.ClaimAcquired, errors.Is(err, redis.ErrUnavailable))

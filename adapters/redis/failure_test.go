@@ -105,6 +105,7 @@ func TestSlowRedisTimesOut(t *testing.T) {
 			t.Cleanup(func() { _ = client.Close() })
 			s, err := redis.New(client, redis.WithTimeout(50*time.Millisecond))
 			require.NoError(t, err)
+			t.Cleanup(func() { _ = s.Close() })
 			_, _, err = s.Claim(t.Context(), "warm-up", 1) // opens a connection and loads the script
 			require.NoError(t, err)
 

@@ -63,6 +63,7 @@ func newInstanceWith(t *testing.T, api *engagespottest.Server, srv *redistest.Se
 	client := newClient(t, srv)
 	store, err := redis.New(client, opts...)
 	require.NoError(t, err)
+	t.Cleanup(func() { _ = store.Close() }) // after the middleware's Close, below
 	m, err := middleware.New(dir, append([]middleware.Option{middleware.WithStore(store), middleware.WithLogger(logs.Logger())}, mopts...)...)
 	require.NoError(t, err)
 	t.Cleanup(func() { assert.NoError(t, m.Close(context.Background())) })

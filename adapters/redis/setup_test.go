@@ -27,6 +27,7 @@ func newStore(t testing.TB, srv *redistest.Server, opts ...redis.Option) *redis.
 	t.Helper()
 	s, err := redis.New(newClient(t, srv), opts...)
 	require.NoError(t, err)
+	t.Cleanup(func() { _ = s.Close() })
 	return s
 }
 

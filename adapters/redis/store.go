@@ -14,7 +14,10 @@ import (
 	"github.com/autoidentify/autoidentify/middleware"
 )
 
-var _ middleware.Store = (*Store)(nil)
+var (
+	_ middleware.Store         = (*Store)(nil)
+	_ middleware.StoreNotifier = (*Store)(nil)
+)
 
 // Store is the fleet's shared synced-users state on Redis: a
 // middleware.Store. It is safe for concurrent use.
@@ -45,15 +48,16 @@ var _ middleware.Store = (*Store)(nil)
 // when Redis is back. When the caller's own context ends first, the error
 // wraps ctx.Err() instead and says nothing about Redis.
 type Store struct {
-	client  goredis.UniversalClient
-	prefix  string
-	ttlMS   int64
-	leaseMS int64
-	timeout time.Duration
-	logger  *slog.Logger
-	token   string // names this Store's leases, so it drops only its own
-	bounded bool   // the client itself stops a command at the context's deadline
-	breaker breaker
+	client   goredis.UniversalClient
+	prefix   string
+	ttlMS    int64
+	leaseMS  int64
+	timeout  time.Duration
+	logger   *slog.Logger
+	token    string // names this Store's leases, so it drops only its own
+	bounded  bool   // the client itself stops a command at the context's deadline
+	breaker  breaker
+	notifier notifier
 }
 
 // New returns a Store on client, which the application owns (and closes).
@@ -80,6 +84,10 @@ func New(client goredis.UniversalClient, opts ...Option) (*Store, error) {
 		token:   rand.Text(),
 		bounded: honoursContext(client),
 		breaker: breaker{cooldown: cfg.cooldown, now: cfg.now},
+		notifier: notifier{
+			client: client, channel: cfg.prefix + channelKind,
+			timeout: cfg.timeout, cooldown: cfg.cooldown, now: cfg.now,
+		},
 	}, nil
 }
 
@@ -109,22 +117,26 @@ func (s *Store) Claim(ctx context.Context, identifier string, fingerprint uint64
 }
 
 // Done records that identifier was synced with this fingerprint, for the
-// TTL, and drops the lease if this Store holds it. One round trip.
+// TTL, and drops the lease if this Store holds it. One round trip. A Done
+// without the lease (it expired, or Claim failed) never overwrites another
+// fingerprint: it may be late, and the other one newer. Done goes to Redis
+// even while the Store cools down after a failure (see write).
 func (s *Store) Done(ctx context.Context, identifier string, fingerprint uint64) error {
 	if identifier == "" {
 		return fmt.Errorf("redis: done: %w: empty", identity.ErrInvalidIdentifier)
 	}
-	_, err := s.run(ctx, "done", doneScript, s.keys(identifier), formatFingerprint(fingerprint), s.token, s.ttlMS)
+	_, err := s.write(ctx, "done", doneScript, s.keys(identifier), formatFingerprint(fingerprint), s.token, s.ttlMS, s.channel())
 	return err
 }
 
 // Release drops identifier's lease if this Store still holds it; a lease
-// that expired and was taken by another instance is left alone.
+// that expired and was taken by another instance is left alone. Like Done,
+// it goes to Redis even while the Store cools down.
 func (s *Store) Release(ctx context.Context, identifier string) error {
 	if identifier == "" {
 		return fmt.Errorf("redis: release: %w: empty", identity.ErrInvalidIdentifier)
 	}
-	_, err := s.run(ctx, "release", releaseScript, s.keys(identifier), s.token)
+	_, err := s.write(ctx, "release", releaseScript, s.keys(identifier), s.token, s.channel())
 	return err
 }
 
@@ -135,13 +147,36 @@ func (s *Store) run(ctx context.Context, op string, script *goredis.Script, keys
 	if !ok {
 		return nil, fmt.Errorf("%w: %s: cooling down after a failure", ErrUnavailable, op)
 	}
+	return s.call(ctx, op, probe, script, keys, args)
+}
+
+// write executes a write that settles a sync (Done, Release) within the
+// timeout, even while the breaker is open and cooling down: skipping it would
+// strand the lease, and another instance would wait for it to expire. While
+// it is open such writes go one at a time (the others fail at once, and the
+// middleware retries them), and the first that succeeds closes it.
+func (s *Store) write(ctx context.Context, op string, script *goredis.Script, keys []string, args ...any) ([]int64, error) {
+	ok, open := s.breaker.admitWrite()
+	if !ok {
+		return nil, fmt.Errorf("%w: %s: another write is testing Redis", ErrUnavailable, op)
+	}
+	reply, err := s.call(ctx, op, false, script, keys, args)
+	if open && s.breaker.wrote(err == nil) {
+		s.logBack(ctx)
+	}
+	return reply, err
+}
+
+// call executes script within the timeout and tells the breaker how it went:
+// probe says whether its success closes it.
+func (s *Store) call(ctx context.Context, op string, probe bool, script *goredis.Script, keys []string, args []any) ([]int64, error) {
 	callCtx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
 	reply, err := s.eval(callCtx, script, keys, args)
 	switch {
 	case err == nil:
-		if s.breaker.succeeded(probe) && s.logger != nil {
-			s.logger.LogAttrs(ctx, slog.LevelInfo, "redis back, shared mode resumed")
+		if s.breaker.succeeded(probe) {
+			s.logBack(ctx)
 		}
 		return reply, nil
 	case ctx.Err() != nil:
@@ -153,6 +188,12 @@ func (s *Store) run(ctx context.Context, op string, script *goredis.Script, keys
 				slog.String("error", err.Error()))
 		}
 		return nil, fmt.Errorf("%w: %s: %w", ErrUnavailable, op, err)
+	}
+}
+
+func (s *Store) logBack(ctx context.Context) {
+	if s.logger != nil {
+		s.logger.LogAttrs(ctx, slog.LevelInfo, "redis back, shared mode resumed")
 	}
 }
 

@@ -83,6 +83,14 @@ func TestClaimDoneRelease(t *testing.T) {
 			{by: "b", op: "claim", fp: 1, want: middleware.ClaimSynced},
 			{by: "b", op: "claim", fp: 2, want: middleware.ClaimBusy},
 		}},
+		{"a late done never overwrites another fingerprint", []step{
+			{by: "a", op: "claim", fp: 1, want: middleware.ClaimAcquired},
+			{by: "b", op: "done", fp: 2}, // b synced fp 2 without the lease, and recorded it
+			{by: "b", op: "done", fp: 1}, // a stale fp 1, late, without the lease
+			{by: "b", op: "claim", fp: 2, want: middleware.ClaimSynced},
+			{by: "a", op: "done", fp: 1}, // the lease holder's own result is the newest
+			{by: "b", op: "claim", fp: 1, want: middleware.ClaimSynced},
+		}},
 		{"done drops the lease", []step{
 			{by: "a", op: "claim", fp: 1, want: middleware.ClaimAcquired},
 			{by: "a", op: "done", fp: 1},
@@ -201,6 +209,7 @@ func TestKeysAreNamespacedAndHoldOnlyFingerprints(t *testing.T) {
 	require.NoError(t, client.Set(t.Context(), "app:session:1", "not ours", 0).Err())
 	s, err := redis.New(client, redis.WithPrefix("myapp:ai:"), redis.WithTTL(time.Hour))
 	require.NoError(t, err)
+	t.Cleanup(func() { _ = s.Close() })
 
 	fps := map[string]uint64{"ann@example.com": 0xdeadbeef, "user-2": 1, "user-3": 0}
 	for id, fp := range fps {

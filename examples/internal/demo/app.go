@@ -37,6 +37,7 @@ type App struct {
 	Metrics http.Handler
 
 	redis *goredis.Client // nil without REDIS_URL
+	store *redis.Store    // on redis
 }
 
 // New builds the App cfg describes. Errors name the variable at fault.
@@ -89,6 +90,7 @@ func New(cfg Config, log *slog.Logger) (*App, error) {
 			_ = app.redis.Close()
 			return nil, &EnvError{Var: EnvRedisURL, Err: err}
 		}
+		app.store = store
 		opts = append(opts, middleware.WithStore(store))
 	}
 
@@ -127,5 +129,9 @@ func (a *App) closeRedis() error {
 	if a.redis == nil {
 		return nil
 	}
-	return a.redis.Close()
+	var err error
+	if a.store != nil {
+		err = a.store.Close()
+	}
+	return errors.Join(err, a.redis.Close())
 }

@@ -1,0 +1,197 @@
+package middleware
+
+import (
+	"context"
+	"time"
+)
+
+// What the engine owes a Store. A job that took a user's lease settles it on
+// every way out: Done after a sync, Release after a failure, or Release when
+// the job ends otherwise (Close cancelled it, a hook panicked). A write the
+// Store could not take is retried on a timer, for about as long as a lease
+// lasts, and Close makes a last try of whatever is left, so that no instance
+// waits for a lease to expire while its holder is gone or done.
+
+// writeRetryBase and maxWriteTries pace the retries of a failed write: 100
+// ms, doubling to at most 2 s, about 30 s in all.
+const (
+	writeRetryBase = 100 * time.Millisecond
+	writeRetryMax  = 2 * time.Second
+	maxWriteTries  = 20
+)
+
+// storeWrite is a Done (done, with fp) or a Release owed for one user.
+type storeWrite struct {
+	done  bool
+	fp    uint64
+	tries int
+	stop  func() bool // the retry timer; guarded by engine.mu
+}
+
+// claim asks the Store about the user. It registers for a wake-up first, so
+// that a holder finishing just after the answer still wakes the job, and
+// keeps the registration only if the answer is ClaimBusy (see wake).
+func (e *engine) claim(j *job, identifier string, fp uint64) (Claim, time.Duration, error) {
+	stop := e.notifyBusy(j, identifier)
+	ctx, cancel := context.WithTimeout(j.ctx, e.attemptTimeout)
+	defer cancel()
+	claim, remaining, err := e.store.Claim(ctx, identifier, fp)
+	e.mu.Lock()
+	if err == nil && claim == ClaimBusy && !j.ended {
+		j.stopNotify, stop = stop, nil
+	} else {
+		j.wait++ // a wake-up of this registration comes too late: ignored
+		j.woken = false
+	}
+	e.mu.Unlock()
+	if stop != nil {
+		stop()
+	}
+	return claim, remaining, err
+}
+
+// notifyBusy asks a StoreNotifier to wake j when identifier's lease holder
+// is done, and returns the stop of that registration.
+func (e *engine) notifyBusy(j *job, identifier string) (stop func()) {
+	if e.notifier == nil {
+		return func() {}
+	}
+	e.mu.Lock()
+	j.wait++
+	wait := j.wait
+	j.woken = false
+	previous := j.stopNotify
+	j.stopNotify = nil
+	e.mu.Unlock()
+	if previous != nil {
+		previous()
+	}
+	return e.notifier.NotifyDone(identifier, func() { e.wake(j, wait) })
+}
+
+// wake ends j's wait for a busy user at once: its holder recorded Done or
+// Release. A wake-up for an earlier wait is ignored; one that comes before
+// the wait began makes retryLater requeue the job at once.
+func (e *engine) wake(j *job, wait uint64) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	switch {
+	case j.ended || wait != j.wait:
+	case j.stopTimer == nil:
+		j.woken = true
+	case j.stopTimer():
+		j.stopTimer = nil
+		select {
+		case e.queue <- j:
+		default: // unreachable: see engine
+		}
+	}
+}
+
+// owe records that this instance holds identifier's lease: until the job
+// settles it, Close releases it.
+func (e *engine) owe(identifier string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if w := e.owed[identifier]; w != nil && w.stop != nil {
+		w.stop()
+	}
+	e.owed[identifier] = &storeWrite{}
+}
+
+// record tells the Store how the sync went: Done after every success, even
+// one that ran without the lease because Claim failed (the fleet then learns
+// the user if the Store answers); Release after a failure, if this instance
+// holds the lease, so another attempt need not wait for it to expire. Only
+// what settles a lease is owed, and retried: a Done without one is tried
+// once, since no instance waits on it.
+func (e *engine) record(identifier string, fp uint64, lease bool, callErr error) {
+	switch {
+	case callErr == nil && lease:
+		e.write(identifier, &storeWrite{done: true, fp: fp})
+	case callErr == nil:
+		_ = e.send(identifier, &storeWrite{done: true, fp: fp})
+	case lease:
+		e.write(identifier, &storeWrite{})
+	}
+}
+
+// write makes w the user's debt and pays it, retrying later if the Store
+// fails.
+func (e *engine) write(identifier string, w *storeWrite) {
+	e.mu.Lock()
+	if old := e.owed[identifier]; old != nil && old.stop != nil {
+		old.stop()
+	}
+	e.owed[identifier] = w
+	e.mu.Unlock()
+	e.paid(identifier, w, e.send(identifier, w))
+}
+
+// send makes one write, with a context of its own: a write must outlive the
+// job's (Close cancels it), and the Store bounds each call itself.
+func (e *engine) send(identifier string, w *storeWrite) error {
+	ctx, cancel := context.WithTimeout(context.Background(), e.attemptTimeout)
+	defer cancel()
+	if w.done {
+		return e.store.Done(ctx, identifier, w.fp) // the Store logs its outages
+	}
+	return e.store.Release(ctx, identifier)
+}
+
+// paid settles w after a write that ended with err: done, or retried after
+// a backoff, unless a newer write replaced it, its tries are spent, or the
+// engine is closing (Close makes the last try).
+func (e *engine) paid(identifier string, w *storeWrite, err error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	switch {
+	case e.owed[identifier] != w:
+	case err == nil || w.tries >= maxWriteTries:
+		delete(e.owed, identifier)
+	case !e.closing:
+		w.tries++
+		d := min(writeRetryBase<<min(w.tries-1, 10), writeRetryMax)
+		w.stop = e.afterFunc(d, func() { e.retryWrite(identifier, w) })
+	}
+}
+
+func (e *engine) retryWrite(identifier string, w *storeWrite) {
+	e.mu.Lock()
+	if e.owed[identifier] != w || e.closing {
+		e.mu.Unlock()
+		return
+	}
+	w.stop = nil
+	e.writing.Add(1)
+	e.mu.Unlock()
+	defer e.writing.Done()
+	e.paid(identifier, w, e.send(identifier, w))
+}
+
+// settleOwed makes a last try of every write owed, leases held by jobs that
+// Close cancelled among them, all at once: it takes at most the Store's
+// timeout.
+func (e *engine) settleOwed() {
+	e.writing.Wait() // retries under way; closing keeps new ones from starting
+	e.mu.Lock()
+	owed := make(map[string]*storeWrite, len(e.owed))
+	for id, w := range e.owed {
+		if w.stop != nil {
+			w.stop()
+			w.stop = nil
+		}
+		owed[id] = w
+	}
+	e.mu.Unlock()
+	done := make(chan struct{}, len(owed))
+	for id, w := range owed {
+		go func() {
+			e.paid(id, w, e.send(id, w))
+			done <- struct{}{}
+		}()
+	}
+	for range owed {
+		<-done
+	}
+}
