@@ -19,13 +19,15 @@ const (
 	// DefaultBatchConcurrency is how many calls a batch runs at once when
 	// given a concurrency <= 0.
 	DefaultBatchConcurrency = 8
-	// BatchAttempts is how many times a batch tries a user the API rate
-	// limits (429, or 503), pausing the whole batch in between.
+	// BatchAttempts is how many times a batch tries a user whose call
+	// failed in a way worth retrying (APIError.Retryable: a network error, a
+	// timeout, 408, 429 or 5xx, as the middleware retries).
 	BatchAttempts = 3
 	// MaxBatchPause is the longest Retry-After a batch waits out; a longer
 	// one fails the user (retryable) instead of stalling the batch.
 	MaxBatchPause = time.Minute
-	// defaultBatchPause is the pause after a 429 or 503 without Retry-After.
+	// defaultBatchPause is the pause after a 429 or 503 without Retry-After,
+	// and a user's first wait after another retryable failure (doubling).
 	defaultBatchPause = time.Second
 )
 
@@ -43,9 +45,12 @@ type Result struct {
 // report with each outcome, one call at a time, in completion order. It reads
 // users lazily, so a database cursor of any size is fine.
 //
-// One user's failure does not stop the others. When the API rate limits
-// (429, 503), the batch stops starting calls for the Retry-After (at most
-// MaxBatchPause), then tries that user again, BatchAttempts times in all.
+// One user's failure does not stop the others. A call that failed in a way
+// worth retrying (APIError.Retryable, the classification the middleware
+// retries by) is tried again, BatchAttempts times in all: when the API rate
+// limits (429, 503), the whole batch stops starting calls for the
+// Retry-After (at most MaxBatchPause); after a network error, a timeout, 408
+// or another 5xx, that user alone waits, 1 s then 2 s.
 // Bad credentials (401, 403) stop the batch: every later call would fail
 // the same way.
 //
@@ -122,9 +127,15 @@ func (c *Client) upsertPaced(ctx context.Context, id identity.Identity, p *pacer
 		}
 		err := c.Upsert(ctx, id)
 		var ae *APIError
-		if err == nil || attempt >= BatchAttempts || !errors.As(err, &ae) ||
-			(ae.StatusCode != http.StatusTooManyRequests && ae.StatusCode != http.StatusServiceUnavailable) {
+		if err == nil || attempt >= BatchAttempts || !errors.As(err, &ae) || !ae.Retryable() {
 			return err
+		}
+		if ae.StatusCode != http.StatusTooManyRequests && ae.StatusCode != http.StatusServiceUnavailable {
+			// Not the API asking the batch to slow down: this user waits.
+			if err := c.sleep(ctx, defaultBatchPause<<(attempt-1)); err != nil {
+				return &APIError{Op: "upsert user", Err: err}
+			}
+			continue
 		}
 		pause := ae.RetryAfter
 		if pause == 0 {

@@ -2,10 +2,13 @@ package engagespot_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -243,7 +246,7 @@ func TestUpsertManyCancelledMidway(t *testing.T) {
 func TestUpsertEachReportsAsItGoes(t *testing.T) {
 	t.Parallel()
 	c, srv, _ := setupBatch(t)
-	srv.FailUser("u002", 1, http.StatusBadGateway)
+	srv.FailUser("u002", 1, http.StatusUnprocessableEntity) // refused: reported, not retried
 	seq := func(yield func(identity.Identity) bool) {
 		for _, u := range users(numbered(5)...) {
 			if !yield(u) {
@@ -265,3 +268,70 @@ func TestUpsertEachReportsAsItGoes(t *testing.T) {
 		}
 	}
 }
+
+// A batch retries what the middleware retries (APIError.Retryable): any
+// 5xx, 408 and network errors too, not only 429 and 503; the others fail at
+// once.
+func TestUpsertManyRetriesWhatTheMiddlewareRetries(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		status int
+		calls  int
+		sleeps []time.Duration
+	}{
+		{http.StatusInternalServerError, 2, []time.Duration{time.Second}},
+		{http.StatusBadGateway, 2, []time.Duration{time.Second}},
+		{http.StatusRequestTimeout, 2, []time.Duration{time.Second}},
+		{http.StatusServiceUnavailable, 2, []time.Duration{time.Second}},
+		{http.StatusBadRequest, 1, nil},
+		{http.StatusUnprocessableEntity, 1, nil},
+	} {
+		t.Run(http.StatusText(tc.status), func(t *testing.T) {
+			t.Parallel()
+			c, srv, ft := setupBatch(t)
+			srv.AddFault(engagespottest.Fault{Status: tc.status})
+			err := c.UpsertMany(t.Context(), users("a"), 1)
+			if tc.calls == 1 {
+				assert.Error(t, err, "refused: not retried")
+			} else {
+				assert.NoError(t, err, "retried, then synced")
+			}
+			assert.Equal(t, tc.calls, srv.Calls())
+			assert.Equal(t, tc.sleeps, ft.Sleeps())
+		})
+	}
+	t.Run("a server error every time", func(t *testing.T) {
+		t.Parallel()
+		c, srv, ft := setupBatch(t)
+		srv.FailUser("a", engagespottest.Always, http.StatusInternalServerError)
+		err := c.UpsertMany(t.Context(), users("a", "b"), 1)
+		var be *engagespot.BatchError
+		require.ErrorAs(t, err, &be)
+		assert.Len(t, be.Failures, 1)
+		assert.Equal(t, engagespot.BatchAttempts+1, srv.Calls())
+		assert.Equal(t, []time.Duration{time.Second, 2 * time.Second}, ft.Sleeps(), "a backs off alone")
+	})
+	t.Run("a network error", func(t *testing.T) {
+		t.Parallel()
+		srv := engagespottest.NewServer(t)
+		var calls atomic.Int32
+		flaky := roundTrip(func(r *http.Request) (*http.Response, error) {
+			if calls.Add(1) == 1 {
+				return nil, &net.OpError{Op: "read", Net: "tcp", Err: errors.New("connection reset by peer")}
+			}
+			return srv.HTTPClient().Transport.RoundTrip(r)
+		})
+		c, err := engagespot.New(srv.APIKey, srv.APISecret, engagespot.WithBaseURL(srv.URL()),
+			engagespot.WithHTTPClient(&http.Client{Transport: flaky}))
+		require.NoError(t, err)
+		ft := &fakeTime{}
+		engagespot.SetSleep(c, ft.Sleep)
+		require.NoError(t, c.UpsertMany(t.Context(), users("a"), 1))
+		assert.Equal(t, []time.Duration{time.Second}, ft.Sleeps())
+		assert.Equal(t, []string{"a"}, srv.Identifiers())
+	})
+}
+
+type roundTrip func(*http.Request) (*http.Response, error)
+
+func (f roundTrip) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
