@@ -35,8 +35,9 @@
 // # Backfills
 //
 // UpsertMany and UpsertEach create or update many users with bounded
-// concurrency. One user's failure does not stop the others; a rate limit
-// pauses the batch and retries; bad credentials stop it. UpsertMany's
+// concurrency. One user's failure does not stop the others; what is
+// retryable (as the middleware retries it) is tried again, a rate limit
+// pausing the whole batch; bad credentials stop it. UpsertMany's
 // *BatchError lists each failure and which users are worth another try.
 //
 // # Secure mode
