@@ -14,8 +14,9 @@ import (
 	"github.com/autoidentify/autoidentify/identity"
 )
 
-// golden is shared/engagespot/official-node-sdk-requests.json: what the
-// official Node SDK sent for each call, recorded on loopback.
+// golden is testdata/official-node-sdk-requests.json, a copy of
+// shared/engagespot's: what the official Node SDK sent for each call,
+// recorded on loopback. The copy lets every clone run the wire tests.
 type golden struct {
 	Requests []struct {
 		Call    string            `json:"call"`
@@ -32,32 +33,36 @@ type golden struct {
 	} `json:"generateUserToken"`
 }
 
-// loadGolden finds shared/engagespot beside the repository (or any folder
-// above the test's), skipping the test when it is absent, except under CI.
+const goldenFile = "official-node-sdk-requests.json"
+
 func loadGolden(t *testing.T) golden {
 	t.Helper()
-	const rel = "shared/engagespot/official-node-sdk-requests.json"
+	b, err := os.ReadFile(filepath.Join("testdata", goldenFile))
+	require.NoError(t, err)
+	var g golden
+	require.NoError(t, json.Unmarshal(b, &g))
+	require.NotEmpty(t, g.Requests)
+	return g
+}
+
+// The copy in testdata is shared/engagespot's, where that folder is beside
+// the repository (or above it), as for the developers and CI.
+func TestGoldenCopyMatchesShared(t *testing.T) {
+	t.Parallel()
+	rel := filepath.Join("shared", "engagespot", goldenFile)
 	wd, err := os.Getwd()
 	require.NoError(t, err)
-	for dir := wd; ; {
-		p := filepath.Join(dir, filepath.FromSlash(rel))
-		if b, err := os.ReadFile(p); err == nil {
-			var g golden
-			require.NoError(t, json.Unmarshal(b, &g), p)
-			require.NotEmpty(t, g.Requests, p)
-			return g
+	for dir := wd; ; dir = filepath.Dir(dir) {
+		if shared, err := os.ReadFile(filepath.Join(dir, rel)); err == nil {
+			ours, err := os.ReadFile(filepath.Join("testdata", goldenFile))
+			require.NoError(t, err)
+			assert.JSONEq(t, string(shared), string(ours), "copy %s to testdata/ again", filepath.Join(dir, rel))
+			return
 		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			break
+		if filepath.Dir(dir) == dir {
+			t.Skipf("no %s above %s to compare the copy with", rel, wd)
 		}
-		dir = parent
 	}
-	if os.Getenv("CI") != "" {
-		t.Fatalf("%s not found in any folder above %s: CI must put shared/ beside the repository", rel, wd)
-	}
-	t.Skipf("%s not found above %s; the golden wire test needs the shared folder beside the repository", rel, wd)
-	return golden{}
 }
 
 // parseCall reads `createOrUpdateUser("id", {...})` into its arguments.
