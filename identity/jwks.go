@@ -5,6 +5,7 @@ import (
 	"crypto"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
@@ -52,6 +53,7 @@ type JWKSKeys struct {
 // at least MinRSAKeyBits, ECDSA on P-256, P-384 or P-521, Ed25519.
 func JWKS(ctx context.Context, rawURL string, opts ...JWKSOption) (*JWKSKeys, error) {
 	cfg := &jwksConfig{
+		logger:     slog.Default(),
 		interval:   DefaultJWKSRefreshInterval,
 		rateLimit:  DefaultJWKSRefreshRateLimit,
 		timeout:    DefaultJWKSTimeout,

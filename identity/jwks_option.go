@@ -101,8 +101,8 @@ func WithJWKSMaxSize(n int64) JWKSOption {
 	}
 }
 
-// WithJWKSLogger logs failed fetches of the key set at Error level.
-// Default: nil, silent.
+// WithJWKSLogger logs failed fetches of the key set at Error level; nil is
+// silent. Default: slog.Default() as JWKS finds it.
 func WithJWKSLogger(l *slog.Logger) JWKSOption {
 	return func(cfg *jwksConfig) error {
 		cfg.logger = l

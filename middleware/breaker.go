@@ -34,10 +34,10 @@ type breaker struct {
 type result int
 
 const (
-	noCall    result = iota // no call reached the API (the Store answered, the Directory refused the profile itself)
-	reachable               // the API answered: success, or a refusal of this one user
-	transient               // worth retrying: the API may be down
-	rejectedCredentials
+	noCall              result = iota // no call reached the API (the Store answered, the Directory refused the profile itself)
+	reachable                         // the API answered: success, or a refusal of this one user
+	transient                         // worth retrying: the API may be down
+	rejectedCredentials               // or a wrong URL: only a fix of the configuration helps
 )
 
 // resultOf says what an API call that returned err tells about the API
@@ -46,7 +46,7 @@ func resultOf(err error) result {
 	switch {
 	case err == nil:
 		return reachable
-	case unauthorized(err):
+	case misconfigured(err):
 		return rejectedCredentials
 	case refusedLocally(err):
 		return noCall
@@ -132,7 +132,7 @@ func (b *breaker) done(probe bool, r result, err error) {
 			b.pause(retryAfter(err))
 		} else if !b.paused && b.failures >= b.threshold {
 			b.pause(retryAfter(err))
-			b.log.Warn("middleware: API calls paused: failing repeatedly",
+			b.log.Error("middleware: API calls paused: failing repeatedly",
 				"failures", b.failures, "cooldown", b.cooldownFor(retryAfter(err)), "err", err)
 		}
 	case rejectedCredentials:
@@ -140,8 +140,15 @@ func (b *breaker) done(probe bool, r result, err error) {
 			b.pause(0)
 		} else if !b.paused {
 			b.pause(0)
-			b.log.Error("middleware: API calls paused: credentials rejected",
-				"cooldown", b.cooldown, "err", err)
+			if wrongURL(err) {
+				b.log.Error("middleware: API calls paused: the API answered 404 to a user upsert, so the base URL is wrong",
+					"fix", "give the API's base URL with its version path, e.g. https://api.engagespot.co/v3",
+					"cooldown", b.cooldown, "err", err)
+			} else {
+				b.log.Error("middleware: API calls paused: credentials rejected",
+					"fix", "check the API key and secret (ENGAGESPOT_API_KEY, ENGAGESPOT_API_SECRET)",
+					"cooldown", b.cooldown, "err", err)
+			}
 		}
 	}
 }

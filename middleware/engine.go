@@ -62,6 +62,7 @@ type engine struct {
 	wg     sync.WaitGroup
 
 	misses, queued, synced, dropped, failed, retries atomic.Uint64
+	noUser                                           perCore // requests without a user
 	inFlight                                         atomic.Int64
 
 	mu       sync.Mutex
@@ -89,6 +90,7 @@ type job struct {
 	ended      bool
 	maxTTL     time.Duration // if positive, the user is remembered no longer (see settle)
 	err        error         // the outcome's; read it once done is closed
+	lastErr    error         // the last attempt's, if it failed
 	stopTimer  func() bool   // cancels a pending retry
 	wait       uint64        // numbers the waits for a busy user (see wake)
 	woken      bool          // the holder finished before the wait began
@@ -183,6 +185,14 @@ func (e *engine) ensure(ctx context.Context, id identity.Identity) error {
 	case <-j.done:
 		return j.err
 	case <-ctx.Done():
+		// The deadline alone hides why: a wrong secret would read as a
+		// slow API. Say what the last attempt came to.
+		e.mu.Lock()
+		last := j.lastErr
+		e.mu.Unlock()
+		if last != nil {
+			return fmt.Errorf("middleware: ensure: %w; last attempt: %w", ctx.Err(), last)
+		}
 		return ctx.Err()
 	}
 }
@@ -377,6 +387,9 @@ func (e *engine) attempt(j *job, id identity.Identity, p *pass) (err error) {
 	}()
 	elapsed := time.Since(start)
 	e.inFlight.Add(-1)
+	e.mu.Lock()
+	j.lastErr = err
+	e.mu.Unlock()
 	if n > 1 {
 		e.retries.Add(1)
 	}
@@ -421,7 +434,7 @@ func (e *engine) settle(j *job, fp uint64, kind OutcomeKind, err error, st state
 func (e *engine) fail(j *job, fp uint64, err error) (again bool) {
 	j.failures++
 	switch {
-	case retryable(err) || unauthorized(err):
+	case retryable(err) || misconfigured(err):
 		if j.failures < e.maxAttempts {
 			e.retryLater(j, backoff(j.failures, e.retryBase, e.retryMax, retryAfter(err), e.randN))
 			return false
@@ -615,6 +628,7 @@ func (e *engine) stats() Stats {
 	e.mu.Unlock()
 	return Stats{
 		Hits:     e.cache.hits(),
+		NoUser:   e.noUser.load(),
 		Misses:   e.misses.Load(),
 		Queued:   e.queued.Load(),
 		Synced:   e.synced.Load(),

@@ -28,6 +28,7 @@ func (rt *Route) Observe(w http.ResponseWriter, r *http.Request, id identity.Ide
 	if !ok {
 		return rt.anonymous(w, r, err)
 	}
+	rt.watch.user()
 	if rt.sync {
 		rt.m.e.observe(r.Context(), &id)
 	}

@@ -62,7 +62,10 @@ func (m *Middleware) TokenHandler() http.Handler { return m.route.TokenHandler()
 // first. It returns nil at once if id is synced with this profile; else it
 // joins the sync under way for the user, or starts one, and waits for it,
 // or for ctx. It works in secure mode too. The error is the sync's (see
-// Outcome), ErrQueueFull, ErrClosed, or ctx's.
+// Outcome), ErrQueueFull, ErrClosed, or ctx's joined with the last
+// attempt's, if one failed: errors.Is(err, context.DeadlineExceeded) and
+// errors.Is(err, engagespot.ErrUnauthorized) both hold after a deadline
+// spent on rejected credentials.
 func (m *Middleware) Ensure(ctx context.Context, id identity.Identity) error {
 	return m.e.ensure(ctx, id)
 }

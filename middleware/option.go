@@ -110,6 +110,7 @@ type config struct {
 func defaultConfig() config {
 	return config{
 		route:          route{sync: true},
+		logger:         slog.Default(),
 		cacheSize:      DefaultCacheSize,
 		ttl:            DefaultTTL,
 		queueSize:      DefaultQueueSize,
@@ -153,10 +154,12 @@ func WithRequired(required bool) RouteOption {
 	return routeOptionFunc(func(r *route) { r.required = required })
 }
 
-// WithLogger sets where the middleware logs: pauses and resumptions of the
-// API, syncs that failed for good, the queue filling up, panics. Nothing is
-// logged for a request whose user is already synced, and no secret is
-// logged. Default: nil, silent.
+// WithLogger sets where the middleware logs: pauses of the API (Error) and
+// its resumption, syncs that failed for good (Warn), the queue filling up, a
+// route that never sees a user, panics. Nothing is logged for a request
+// whose user is already synced, and no secret is logged. WithLogger(nil) is
+// silent. Default: slog.Default() as New finds it, so that a misconfigured
+// app says so in the log it already watches.
 func WithLogger(l *slog.Logger) Option {
 	return optionFunc(func(c *config) error { c.logger = l; return nil })
 }

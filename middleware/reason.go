@@ -78,3 +78,15 @@ func unauthorized(err error) bool {
 	status, ok := httpStatus(err)
 	return ok && (status == http.StatusUnauthorized || status == http.StatusForbidden)
 }
+
+// wrongURL reports a 404 answer to an upsert, which creates the user when it
+// is missing: the Directory calls the wrong URL (a base URL without its
+// version path), not a user that is not there.
+func wrongURL(err error) bool {
+	status, ok := httpStatus(err)
+	return ok && status == http.StatusNotFound
+}
+
+// misconfigured reports an answer that no user's retry can mend, only a fix
+// of the configuration: rejected credentials, or a wrong URL.
+func misconfigured(err error) bool { return unauthorized(err) || wrongURL(err) }

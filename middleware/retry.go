@@ -25,7 +25,7 @@ func retryable(err error) bool {
 }
 
 // refused reports whether err refuses this user's profile: a 4xx answer
-// other than those retryable() and unauthorized() take, or a profile the
+// other than those retryable() and misconfigured() take, or a profile the
 // client would not send. Sending the same profile again would fail again.
 func refused(err error) bool {
 	if status, ok := httpStatus(err); ok && status >= 400 && status < 500 {

@@ -25,6 +25,7 @@ type Route struct {
 	inContext bool // the extractor reads the identity from the context: no need to put it there
 	sync      bool
 	cache     *cache
+	watch     watch // for a route that never finds a user
 }
 
 func newRoute(m *Middleware, cfg route) *Route {
@@ -73,6 +74,7 @@ func (rt *Route) Identify(w http.ResponseWriter, r *http.Request) (*http.Request
 	if !ok {
 		return rt.anonymous(w, r, err)
 	}
+	rt.watch.user()
 	r = r.WithContext(identity.NewContext(r.Context(), id))
 	if rt.sync {
 		rt.m.e.observe(r.Context(), &id)
@@ -90,6 +92,7 @@ func (rt *Route) identifyInContext(w http.ResponseWriter, r *http.Request) (*htt
 	if !ok {
 		return rt.anonymous(w, r, nil)
 	}
+	rt.watch.user()
 	if rt.sync {
 		if k := rt.cache.key(identifier, fp); !rt.cache.hit(k) {
 			id, _ := identity.FromContext(ctx)
@@ -101,6 +104,10 @@ func (rt *Route) identifyInContext(w http.ResponseWriter, r *http.Request) (*htt
 
 // anonymous handles a request without a user.
 func (rt *Route) anonymous(w http.ResponseWriter, r *http.Request, err error) (*http.Request, bool) {
+	rt.m.e.noUser.add()
+	if rt.watch.anonymous(r) {
+		rt.warnMount(r)
+	}
 	if err != nil {
 		rt.m.log.Debug("middleware: credential rejected", "err", err)
 		r = r.WithContext(contextWithError(r.Context(), err))

@@ -175,6 +175,9 @@ func TestNewRefusesBadConfig(t *testing.T) {
 		{"token in the query", "k", "s", []engagespot.Option{engagespot.WithBaseURL("https://example.com/v3?token=hunter2")}, "BaseURL"},
 		{"token in the path of a URL without host", "k", "s", []engagespot.Option{engagespot.WithBaseURL("https:///hunter2/v3")}, "BaseURL"},
 		{"token in the path of an ftp URL", "k", "s", []engagespot.Option{engagespot.WithBaseURL("ftp://example.com/hunter2")}, "BaseURL"},
+		{"no version path", "k", "s", []engagespot.Option{engagespot.WithBaseURL("https://api.engagespot.co")}, "BaseURL"},
+		{"no version path, a slash", "k", "s", []engagespot.Option{engagespot.WithBaseURL("https://api.engagespot.co/")}, "BaseURL"},
+		{"a path that is no version", "k", "s", []engagespot.Option{engagespot.WithBaseURL("https://proxy.example.com/engagespot/vx")}, "BaseURL"},
 		{"unknown region", "k", "s", []engagespot.Option{engagespot.WithRegion("mars")}, "Region"},
 		{"nil HTTP client", "k", "s", []engagespot.Option{engagespot.WithHTTPClient(nil)}, "HTTPClient"},
 		{"zero timeout", "k", "s", []engagespot.Option{engagespot.WithTimeout(0)}, "Timeout"},
@@ -313,4 +316,15 @@ func TestUntrustedCertificateIsNotRetryable(t *testing.T) {
 	require.ErrorAs(t, err, &ae)
 	assert.Zero(t, ae.StatusCode)
 	assert.False(t, ae.Retryable(), "retrying will not make the certificate trusted")
+}
+
+func TestBaseURLNeedsItsVersionPath(t *testing.T) {
+	t.Parallel()
+	_, err := engagespot.New("k", "s", engagespot.WithBaseURL("https://api.engagespot.co"))
+	require.Error(t, err)
+	assert.Equal(t, "engagespot: bad BaseURL: https://api.engagespot.co: the path must end in the API's version, e.g. https://api.engagespot.co/v3", err.Error())
+	for _, ok := range []string{"https://api.engagespot.co/v3", "https://api.engagespot.co/v3/", "http://127.0.0.1:8080/proxy/v12"} {
+		_, err := engagespot.New("k", "s", engagespot.WithBaseURL(ok))
+		assert.NoError(t, err, ok)
+	}
 }

@@ -77,7 +77,9 @@ func WithRegion(r Region) Option {
 
 // WithBaseURL sends requests to any API base URL, version path included (a
 // proxy, or engagespottest's fake in tests): an absolute http or https URL
-// without query or fragment. It overrides WithRegion. Default: DefaultBaseURL.
+// whose path ends in the version (/v3: without it every call would answer
+// 404), without query or fragment. It overrides WithRegion.
+// Default: DefaultBaseURL.
 func WithBaseURL(base string) Option {
 	return func(c *config) error {
 		if _, err := parseBaseURL(base); err != nil {
@@ -151,5 +153,23 @@ func parseBaseURL(base string) (*url.URL, error) {
 	}
 	u.Path = strings.TrimRight(u.Path, "/")
 	u.RawPath = strings.TrimRight(u.RawPath, "/")
+	if !hasVersion(u.Path) {
+		// Without it every upsert answers 404, which reads as users refused.
+		return nil, fmt.Errorf("%s://%s: the path must end in the API's version, e.g. %s", u.Scheme, u.Host, DefaultBaseURL)
+	}
 	return u, nil
+}
+
+// hasVersion reports whether path ends in a version segment: /v3.
+func hasVersion(path string) bool {
+	last := path[strings.LastIndexByte(path, '/')+1:]
+	if len(last) < 2 || last[0] != 'v' {
+		return false
+	}
+	for _, c := range last[1:] {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }

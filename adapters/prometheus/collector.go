@@ -46,6 +46,7 @@ type Collector struct {
 	source atomic.Pointer[Source]
 
 	hits, misses, queued, synced, dropped, retries *prometheus.Desc
+	noUser                                         *prometheus.Desc
 	inFlight, queueLength, pending, paused         *prometheus.Desc
 	cacheUsers, cacheCapacity                      *prometheus.Desc
 
@@ -71,6 +72,7 @@ func New(opts ...Option) (*Collector, error) {
 	col := &Collector{
 		hits:          desc("cache_hits_total", "Requests whose user was synced already: nothing to do."),
 		misses:        desc("cache_misses_total", "Requests and Ensure calls whose user needed a sync."),
+		noUser:        desc("requests_without_user_total", "Requests without a user: signed out, a rejected credential, or a route mounted before the auth middleware."),
 		queued:        desc("sync_queued_total", "Syncs started."),
 		synced:        desc("sync_synced_total", "Syncs that ended with the user created or updated."),
 		dropped:       desc("sync_dropped_total", "Syncs dropped before a verdict, mostly for a full queue; the user's next request tries again."),
@@ -143,7 +145,7 @@ func (c *Collector) attempt(_ context.Context, a middleware.Attempt) {
 // Describe implements prometheus.Collector.
 func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{
-		c.hits, c.misses, c.queued, c.synced, c.dropped, c.retries,
+		c.hits, c.misses, c.noUser, c.queued, c.synced, c.dropped, c.retries,
 		c.inFlight, c.queueLength, c.pending, c.paused, c.cacheUsers, c.cacheCapacity,
 	} {
 		ch <- d
@@ -164,6 +166,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 		}
 		counter(c.hits, s.Hits)
 		counter(c.misses, s.Misses)
+		counter(c.noUser, s.NoUser)
 		counter(c.queued, s.Queued)
 		counter(c.synced, s.Synced)
 		counter(c.dropped, s.Dropped)

@@ -28,6 +28,7 @@
 //
 //	autoidentify_cache_hits_total              counter    requests whose user was synced already
 //	autoidentify_cache_misses_total            counter    requests (and Ensure calls) whose user needed a sync
+//	autoidentify_requests_without_user_total   counter    requests without a user (signed out, a rejected credential, or mounted before the auth middleware)
 //	autoidentify_sync_queued_total             counter    syncs started
 //	autoidentify_sync_synced_total             counter    syncs that created or updated the user
 //	autoidentify_sync_dropped_total            counter    syncs dropped, mostly for a full queue (retried on the user's next request)

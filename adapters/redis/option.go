@@ -48,6 +48,7 @@ func defaultConfig() config {
 		leaseTTL: DefaultLeaseTTL,
 		timeout:  DefaultTimeout,
 		cooldown: DefaultCooldown,
+		logger:   slog.Default(),
 		now:      time.Now,
 	}
 }
@@ -120,9 +121,10 @@ func WithCooldown(d time.Duration) Option {
 	}
 }
 
-// WithLogger logs the switch to local-only mode when Redis fails, with the
-// error, and the switch back when it answers again: one line each, never one
-// per call. Default: silent.
+// WithLogger logs the switch to local-only mode when Redis fails (Warn),
+// with the error, and the switch back when it answers again: one line each,
+// never one per call. WithLogger(nil) is silent. Default: slog.Default() as
+// New finds it.
 func WithLogger(l *slog.Logger) Option {
 	return func(c *config) error {
 		c.logger = l

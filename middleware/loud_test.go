@@ -1,0 +1,154 @@
+package middleware_test
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/autoidentify/autoidentify/adapters/engagespot"
+	"github.com/autoidentify/autoidentify/adapters/engagespot/engagespottest"
+	"github.com/autoidentify/autoidentify/middleware"
+)
+
+// A misconfigured app says so at once, in the log it already watches.
+
+// Without WithLogger the middleware logs to slog.Default(): wrong
+// credentials are an Error, a failed sync a Warn. WithLogger(nil) is silent.
+// Not parallel: it replaces the default logger.
+func TestLogsToTheDefaultLogger(t *testing.T) {
+	var log logs
+	defer slog.SetDefault(slog.Default())
+	slog.SetDefault(slog.New(slog.NewTextHandler(&log, nil)))
+
+	srv := engagespottest.NewServer(t)
+	srv.FailUser("refused", engagespottest.Always, http.StatusUnprocessableEntity)
+	m := newMiddleware(t, client(t, srv))
+	h := m.Handler(echo)
+	refused := user("refused", "")
+	serve(h, &refused)
+	flush(t, m)
+	assert.Contains(t, log.String(), `level=WARN msg="middleware: sync failed" user=refused`)
+
+	srv.FailAlways(http.StatusUnauthorized)
+	ann := user("ann", "")
+	serve(h, &ann)
+	waitFor(t, "the pause", func() bool { return m.Stats().Paused })
+	assert.Contains(t, log.String(), `level=ERROR msg="middleware: API calls paused: credentials rejected"`)
+	assert.Contains(t, log.String(), "ENGAGESPOT_API_SECRET", "the fix is named")
+	assert.NotContains(t, log.String(), srv.APISecret)
+
+	before := log.String()
+	quiet := newMiddleware(t, client(t, srv), middleware.WithLogger(nil))
+	bob := user("bob", "")
+	serve(quiet.Handler(echo), &bob)
+	waitFor(t, "the pause", func() bool { return quiet.Stats().Paused })
+	assert.Equal(t, before, log.String(), "WithLogger(nil) is silent")
+	closePaused(t, m, quiet)
+}
+
+// closePaused closes middlewares whose syncs wait out a pause, without
+// waiting for it.
+func closePaused(t *testing.T, ms ...*middleware.Middleware) {
+	t.Helper()
+	for _, m := range ms {
+		ctx, cancel := context.WithTimeout(t.Context(), 10*time.Millisecond)
+		assert.ErrorIs(t, m.Close(ctx), context.DeadlineExceeded)
+		cancel()
+	}
+}
+
+// The default extractor mounted before the auth middleware finds no user:
+// once requests with credentials keep coming without one, one Warn names
+// the likely cause and the fix. Requests without a user are counted.
+func TestRouteThatNeverFindsAUserWarnsOnce(t *testing.T) {
+	t.Parallel()
+	var log logs
+	m, srv := setup(t, log.option())
+	h := m.Handler(echo) // no auth middleware in front: the context never has a user
+	withToken := func() *http.Request {
+		r := httptest.NewRequest(http.MethodGet, "/", nil)
+		r.Header.Set("Authorization", "Bearer a-valid-token")
+		return r
+	}
+	for range 100 {
+		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/", nil)) // signed-out visitors
+	}
+	assert.Zero(t, log.count("never found a user"), "visitors without credentials are no sign")
+	for range 50 {
+		h.ServeHTTP(httptest.NewRecorder(), withToken())
+	}
+	out := log.String()
+	assert.Equal(t, 1, log.count("never found a user"), out)
+	assert.Contains(t, out, "level=WARN")
+	assert.Contains(t, out, "mounted before the auth middleware")
+	assert.Contains(t, out, "auth(m.Handler(app))", "the fix is named")
+	assert.Equal(t, uint64(150), m.Stats().NoUser)
+	assert.Zero(t, srv.Calls())
+
+	t.Run("a route that has found users never warns", func(t *testing.T) {
+		t.Parallel()
+		var log logs
+		m, _ := setup(t, log.option())
+		h := m.Handler(echo)
+		ann := user("ann", "")
+		serve(h, &ann)
+		for range 50 {
+			h.ServeHTTP(httptest.NewRecorder(), withToken()) // a rejected or expired token, say
+		}
+		assert.Zero(t, log.count("never found a user"))
+		assert.Equal(t, uint64(50), m.Stats().NoUser)
+	})
+}
+
+// A base URL without its version path answers 404 to every upsert: that is
+// the configuration's fault, not the user's. The API pauses, the log says
+// how to fix it, and no user is remembered as refused.
+func TestNotFoundOnUpsertPausesAsAConfigurationError(t *testing.T) {
+	t.Parallel()
+	const cooldown = time.Minute
+	ts := &timers{}
+	var log logs
+	m, srv := setup(t, ts.option(), log.option(), middleware.WithWorkers(1), middleware.WithPause(100, cooldown))
+	h := m.Handler(echo)
+	srv.FailAlways(http.StatusNotFound)
+	ann := user("ann", "")
+	serve(h, &ann)
+	waitFor(t, "the pause", func() bool { return m.Stats().Paused })
+	assert.Equal(t, 1, log.count(`level=ERROR msg="middleware: API calls paused: the API answered 404 to a user upsert, so the base URL is wrong"`), log.String())
+	assert.Contains(t, log.String(), "https://api.engagespot.co/v3", "the fix is named")
+
+	bob := user("bob", "")
+	serve(h, &bob)    // waits for the pause to end
+	srv.ClearFaults() // the base URL was fixed
+	require.Equal(t, 1, ts.fire(func(d time.Duration) bool { return d == cooldown }))
+	waitFor(t, "the resumption", func() bool { return !m.Stats().Paused })
+	ts.fire(func(time.Duration) bool { return true }) // ann's retry
+	flush(t, m)
+	assert.ElementsMatch(t, []string{"ann", "bob"}, srv.Identifiers(), "ann was kept, not remembered as refused")
+	assert.Zero(t, m.Stats().Failed)
+}
+
+// Ensure's deadline comes with the reason the sync did not end: here,
+// rejected credentials.
+func TestEnsureDeadlineSaysWhy(t *testing.T) {
+	t.Parallel()
+	srv := engagespottest.NewServer(t)
+	srv.FailAlways(http.StatusUnauthorized)
+	m := newMiddleware(t, client(t, srv), middleware.WithLogger(nil))
+	ctx, cancel := context.WithTimeout(t.Context(), 300*time.Millisecond)
+	defer cancel()
+	err := m.Ensure(ctx, user("ann", ""))
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.ErrorIs(t, err, engagespot.ErrUnauthorized)
+	assert.True(t, strings.Contains(err.Error(), "401"), err.Error())
+	assert.False(t, errors.Is(err, context.Canceled))
+	closePaused(t, m)
+}
