@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"regexp"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -342,9 +343,13 @@ func TestBadConfig(t *testing.T) {
 		{"redis port", map[string]string{"REDIS_URL": "redis://:hunter2hunter2@localhost:port/0"}, "REDIS_URL", "hunter2hunter2"},
 		{"short jwt secret", map[string]string{"JWT_SECRET": "shortsecret"}, "JWT_SECRET", "shortsecret"},
 		{"base url", map[string]string{"ENGAGESPOT_BASE_URL": "api.engagespot.co"}, "ENGAGESPOT_BASE_URL", ""},
-		{"signing key", map[string]string{"ENGAGESPOT_API_KEY": "k", "ENGAGESPOT_PRIVATE_SIGNING_KEY": "not-a-pem-key"}, "ENGAGESPOT_PRIVATE_SIGNING_KEY", "not-a-pem-key"},
+		{"signing key", map[string]string{"ENGAGESPOT_API_KEY": "k", "ENGAGESPOT_API_SECRET": "s", "ENGAGESPOT_PRIVATE_SIGNING_KEY": "not-a-pem-key"}, "ENGAGESPOT_PRIVATE_SIGNING_KEY", "not-a-pem-key"},
 		{"signing key without api key", map[string]string{"ENGAGESPOT_PRIVATE_SIGNING_KEY": "-----BEGIN PRIVATE KEY-----"}, "needs ENGAGESPOT_API_KEY", ""},
 		{"addr", map[string]string{"ADDR": "127.0.0.1:notaport"}, "ADDR", ""},
+		{"api key without its secret", map[string]string{"ENGAGESPOT_API_KEY": "k"}, "ENGAGESPOT_API_SECRET: unset while ENGAGESPOT_API_KEY is set", ""},
+		{"api secret without its key", map[string]string{"ENGAGESPOT_API_SECRET": "s3cr3t-value"}, "ENGAGESPOT_API_KEY: unset while ENGAGESPOT_API_SECRET is set", "s3cr3t-value"},
+		{"redis without a scheme", map[string]string{"REDIS_URL": "foo"}, "REDIS_URL: no scheme", ""},
+		{"base url without its version", map[string]string{"ENGAGESPOT_API_KEY": "k", "ENGAGESPOT_API_SECRET": "s", "ENGAGESPOT_BASE_URL": "https://api.engagespot.co"}, "must end in the API's version", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -387,5 +392,46 @@ func TestFleet(t *testing.T) {
 		a.stop()
 		b.stop()
 		assert.Len(t, puts(api, "user-1"), 1, "one API call for the fleet")
+	})
+}
+
+// -token prints a token for a subject, signed with JWT_SECRET, that the
+// server run with the same secret accepts: a newcomer on the real API has
+// something to curl with. Without JWT_SECRET it refuses, exit 2.
+func TestTokenFlag(t *testing.T) {
+	t.Parallel()
+	forEachExample(t, func(t *testing.T, name string) {
+		api := engagespottest.NewServer(t)
+		env := fakeEnv(api)
+		p := launch(t, name, maps.Clone(env), "-token", "user-42", "-email", "u42@example.com")
+		require.Equal(t, 0, p.wait(), p.stderr.String())
+		tok := strings.TrimSpace(p.stdout.String())
+		require.Equal(t, 2, strings.Count(tok, "."), "stdout is the token alone: %q", tok)
+
+		srv := start(t, name, maps.Clone(env))
+		code, body := srv.get("/api/me", tok)
+		assert.Equal(t, http.StatusOK, code, string(body))
+		assert.JSONEq(t, `{"identifier":"user-42"}`, string(body))
+		assert.NotContains(t, srv.stderr.String(), tok, "the server logs no token")
+
+		without := launch(t, name, map[string]string{}, "-token", "user-42")
+		assert.Equal(t, 2, without.wait())
+		assert.Contains(t, without.stderr.String(), "-token needs JWT_SECRET")
+		assert.Empty(t, without.stdout.String())
+	})
+}
+
+// A Redis that does not answer is said at start, with its cause; the
+// example still starts (fleet mode falls back to local-only).
+func TestRedisUnreachableAtStart(t *testing.T) {
+	t.Parallel()
+	forEachExample(t, func(t *testing.T, name string) {
+		env := fakeEnv(engagespottest.NewServer(t))
+		env["REDIS_URL"] = "redis://:hunter2hunter2@127.0.0.1:1/0" // nothing listens there
+		p := start(t, name, env)
+		out := p.stderr.String()
+		assert.Contains(t, out, `level=WARN msg="redis not reachable at start`)
+		assert.Contains(t, out, "connection refused")
+		assert.NotContains(t, out, "hunter2hunter2")
 	})
 }

@@ -68,9 +68,9 @@ type proc struct {
 // test's environment, so a developer's JWT_SECRET cannot leak in). The
 // process is killed when the test ends if it still runs, and its output
 // is shown if the test failed.
-func launch(t *testing.T, name string, env map[string]string) *proc {
+func launch(t *testing.T, name string, env map[string]string, args ...string) *proc {
 	t.Helper()
-	p := &proc{t: t, cmd: exec.Command(binary(t, name)), stdout: new(syncBuffer), stderr: new(syncBuffer), exited: make(chan struct{})}
+	p := &proc{t: t, cmd: exec.Command(binary(t, name), args...), stdout: new(syncBuffer), stderr: new(syncBuffer), exited: make(chan struct{})}
 	// Not nil, which would inherit; no pause at exit under the race detector.
 	p.cmd.Env = []string{"GORACE=atexit_sleep_ms=0"}
 	for k, v := range env {

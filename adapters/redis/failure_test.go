@@ -150,3 +150,20 @@ func TestEmptyIdentifierIsRefused(t *testing.T) {
 	require.NoError(t, err)
 	assert.Zero(t, n)
 }
+
+// Redis not listening: go-redis retries the refused connection until the
+// Store's timeout, and the error and the log line name the refusal, not
+// only the deadline.
+func TestUnreachableRedisNamesTheCause(t *testing.T) {
+	t.Parallel()
+	var logs logBuffer
+	client := goredis.NewClient(&goredis.Options{Addr: "127.0.0.1:1", ContextTimeoutEnabled: true}) // nothing listens there
+	t.Cleanup(func() { _ = client.Close() })
+	s, err := redis.New(client, redis.WithLogger(logs.Logger()))
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = s.Close() })
+	_, _, err = s.Claim(t.Context(), "ann", 1)
+	require.ErrorIs(t, err, redis.ErrUnavailable)
+	assert.Contains(t, err.Error(), "connection refused")
+	assert.Contains(t, logs.String(), "connection refused")
+}

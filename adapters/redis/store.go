@@ -58,12 +58,15 @@ type Store struct {
 	bounded  bool   // the client itself stops a command at the context's deadline
 	breaker  breaker
 	notifier notifier
+	dials    *dialWatch
 }
 
 // New returns a Store on client, which the application owns (and closes).
 // Create the client with ContextTimeoutEnabled: true, so a command that
 // times out also stops using its connection: the Store returns at its
-// timeout either way.
+// timeout either way. New adds a hook to the client that only watches its
+// connections fail, so that a call that times out while go-redis retries a
+// refused connection says so (instead of "context deadline exceeded").
 func New(client goredis.UniversalClient, opts ...Option) (*Store, error) {
 	if client == nil {
 		return nil, &ConfigError{Field: "Client", Err: errors.New("nil")}
@@ -74,7 +77,10 @@ func New(client goredis.UniversalClient, opts ...Option) (*Store, error) {
 			return nil, err
 		}
 	}
+	dials := new(dialWatch)
+	client.AddHook(dials) // observes only: carries a failed dial's cause into the Store's errors
 	return &Store{
+		dials:   dials,
 		client:  client,
 		prefix:  cfg.prefix,
 		ttlMS:   cfg.ttl.Milliseconds(),
@@ -170,9 +176,13 @@ func (s *Store) write(ctx context.Context, op string, script *goredis.Script, ke
 // call executes script within the timeout and tells the breaker how it went:
 // probe says whether its success closes it.
 func (s *Store) call(ctx context.Context, op string, probe bool, script *goredis.Script, keys []string, args []any) ([]int64, error) {
+	start := time.Now()
 	callCtx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
 	reply, err := s.eval(callCtx, script, keys, args)
+	if cause := s.dials.cause(start); err != nil && cause != nil {
+		err = fmt.Errorf("%w (connecting: %w)", err, cause)
+	}
 	switch {
 	case err == nil:
 		if s.breaker.succeeded(probe) {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -85,6 +86,14 @@ func New(cfg Config, log *slog.Logger) (*App, error) {
 		}
 		ropts.ContextTimeoutEnabled = true // a command that times out frees its connection
 		app.redis = goredis.NewClient(ropts)
+		// A Redis that is not there is no reason not to start (fleet mode
+		// falls back to local-only), but it must be said now, with its cause.
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		if err := app.redis.Ping(ctx).Err(); err != nil {
+			log.Warn("redis not reachable at start: each instance syncs on its own until it answers",
+				"redis", redactURL(cfg.RedisURL), "err", err)
+		}
+		cancel()
 		store, err := redis.New(app.redis, redis.WithLogger(log))
 		if err != nil {
 			_ = app.redis.Close()

@@ -56,7 +56,7 @@ func TestNewInMemory(t *testing.T) {
 func TestNewBadSigningKey(t *testing.T) {
 	t.Parallel()
 	_, err := demo.New(config(t, map[string]string{
-		"ENGAGESPOT_API_KEY": "key", "ENGAGESPOT_PRIVATE_SIGNING_KEY": "-----BEGIN PRIVATE KEY-----\nnope\n-----END PRIVATE KEY-----\n",
+		"ENGAGESPOT_API_KEY": "key", "ENGAGESPOT_API_SECRET": "secret", "ENGAGESPOT_PRIVATE_SIGNING_KEY": "-----BEGIN PRIVATE KEY-----\nnope\n-----END PRIVATE KEY-----\n",
 	}), slog.New(slog.DiscardHandler))
 	envErr, ok := errors.AsType[*demo.EnvError](err)
 	require.True(t, ok, "%v", err)
@@ -68,7 +68,7 @@ func TestNewSecureMode(t *testing.T) {
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	require.NoError(t, err)
 	app, err := demo.New(config(t, map[string]string{
-		"ENGAGESPOT_API_KEY": "key", "ENGAGESPOT_SECURE_MODE": "true",
+		"ENGAGESPOT_API_KEY": "key", "ENGAGESPOT_API_SECRET": "secret", "ENGAGESPOT_SECURE_MODE": "true",
 		"ENGAGESPOT_PRIVATE_SIGNING_KEY": string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)})),
 	}), slog.New(slog.DiscardHandler))
 	require.NoError(t, err)

@@ -105,6 +105,14 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		}
 		c.SecureMode = on
 	}
+	// One of the two is a typo or a missing secret, and would send users to
+	// the in-memory directory, nowhere, in production.
+	switch {
+	case c.APIKey != "" && c.APISecret == "":
+		bad(EnvAPISecret, "unset while %s is set: set both for the Engagespot API, or neither for the in-memory directory", EnvAPIKey)
+	case c.APIKey == "" && c.APISecret != "":
+		bad(EnvAPIKey, "unset while %s is set: set both for the Engagespot API, or neither for the in-memory directory", EnvAPISecret)
+	}
 	if c.SecureMode && len(c.SigningKeyPEM) == 0 {
 		bad(EnvSecureMode, "secure mode needs %s: the front-end authenticates with user tokens signed by it", EnvSigningKey)
 	}
@@ -112,8 +120,17 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		bad(EnvSigningKey, "needs %s: user tokens name the workspace's API key", EnvAPIKey)
 	}
 	if c.RedisURL != "" {
-		if _, err := goredis.ParseURL(c.RedisURL); err != nil {
-			bad(EnvRedisURL, "want redis://[:password@]host:port/db: %w", withoutURL(err))
+		// The scheme is named, never the rest: it may hold a password.
+		u, err := url.Parse(c.RedisURL)
+		switch {
+		case err == nil && u.Scheme == "":
+			bad(EnvRedisURL, "no scheme: want redis://[:password@]host:port/db (or rediss://, unix://)")
+		case err == nil && u.Scheme != "redis" && u.Scheme != "rediss" && u.Scheme != "unix":
+			bad(EnvRedisURL, "scheme %q: want redis://[:password@]host:port/db (or rediss://, unix://)", u.Scheme)
+		default:
+			if _, err := goredis.ParseURL(c.RedisURL); err != nil {
+				bad(EnvRedisURL, "want redis://[:password@]host:port/db: %w", withoutURL(err))
+			}
 		}
 	}
 	if v := getenv(EnvDrainTimeout); v != "" {

@@ -69,6 +69,9 @@ func TestFromEnvErrors(t *testing.T) {
 		{"redis scheme", map[string]string{"REDIS_URL": "localhost:6379"}, []string{"REDIS_URL"}},
 		{"short secret", map[string]string{"JWT_SECRET": "short"}, []string{"JWT_SECRET"}},
 		{"base url", map[string]string{"ENGAGESPOT_BASE_URL": "ftp://x"}, []string{"ENGAGESPOT_BASE_URL"}},
+		{"api key alone", map[string]string{"ENGAGESPOT_API_KEY": "k"}, []string{"ENGAGESPOT_API_SECRET"}},
+		{"api secret alone", map[string]string{"ENGAGESPOT_API_SECRET": "s"}, []string{"ENGAGESPOT_API_KEY"}},
+		{"redis without a scheme", map[string]string{"REDIS_URL": "foo"}, []string{"REDIS_URL"}},
 		{"all at once", map[string]string{"DRAIN_TIMEOUT": "x", "ENGAGESPOT_SECURE_MODE": "x", "REDIS_URL": "x"},
 			[]string{"DRAIN_TIMEOUT", "ENGAGESPOT_SECURE_MODE", "REDIS_URL"}},
 	} {
