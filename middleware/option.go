@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"net/http"
 	"time"
 
 	"github.com/autoidentify/autoidentify/identity"
@@ -152,6 +153,16 @@ func WithSync(sync bool) RouteOption {
 // identity instead of passing them on. Default: false.
 func WithRequired(required bool) RouteOption {
 	return routeOptionFunc(func(r *route) { r.required = required })
+}
+
+// WithUnauthorized makes h answer, instead of the default, the requests a
+// route refuses for want of a user: on a route WithRequired, and those of
+// its TokenHandler. ErrorFromContext(r.Context()) says why, if a credential
+// was rejected. nil restores the default. Default: 401 with
+// WWW-Authenticate: Bearer (RFC 6750; error="invalid_token" when a
+// credential was rejected) and {"error":"unauthorized"}.
+func WithUnauthorized(h http.Handler) RouteOption {
+	return routeOptionFunc(func(r *route) { r.unauthorized = h })
 }
 
 // WithLogger sets where the middleware logs: pauses of the API (Error) and

@@ -9,9 +9,10 @@ import (
 
 // route is what route options set.
 type route struct {
-	extractor identity.Extractor // nil: identity.InContext
-	sync      bool
-	required  bool
+	extractor    identity.Extractor // nil: identity.InContext
+	sync         bool
+	required     bool
+	unauthorized http.Handler // nil: challenge
 }
 
 // Route is one way of handling requests, made by Middleware.With; every
@@ -113,10 +114,31 @@ func (rt *Route) anonymous(w http.ResponseWriter, r *http.Request, err error) (*
 		r = r.WithContext(contextWithError(r.Context(), err))
 	}
 	if rt.cfg.required {
-		writeError(w, http.StatusUnauthorized, "unauthorized")
+		rt.refuse(w, r)
 		return r, false
 	}
 	return r, true
+}
+
+// refuse answers a request the route refuses for want of a user, r's
+// context holding the rejected credential's error, if any.
+func (rt *Route) refuse(w http.ResponseWriter, r *http.Request) {
+	if h := rt.cfg.unauthorized; h != nil {
+		h.ServeHTTP(w, r)
+		return
+	}
+	challenge(w, r)
+}
+
+// challenge is the default answer to a request without a user: 401, with
+// the challenge RFC 6750 asks of a bearer-token resource.
+func challenge(w http.ResponseWriter, r *http.Request) {
+	value := "Bearer"
+	if ErrorFromContext(r.Context()) != nil {
+		value = `Bearer error="invalid_token"`
+	}
+	w.Header().Set("WWW-Authenticate", value)
+	writeError(w, http.StatusUnauthorized, "unauthorized")
 }
 
 // extract finds the request's user with the route's extractor.

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -203,3 +204,53 @@ func TestNewRefusesBadConfig(t *testing.T) {
 type noopDirectory struct{}
 
 func (noopDirectory) Upsert(context.Context, identity.Identity) error { return nil }
+
+// A refused request says how to authenticate (RFC 6750), and an app may
+// answer it its own way, per route; the token route too.
+func TestUnauthorizedAnswers(t *testing.T) {
+	t.Parallel()
+	m, _ := setup(t, middleware.WithTokenSigner(signer{}))
+	custom := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		why := "signed out"
+		if err := middleware.ErrorFromContext(r.Context()); err != nil {
+			why = err.Error()
+		}
+		http.Redirect(w, r, "/login?why="+url.QueryEscape(why), http.StatusFound)
+	})
+	required := m.With(middleware.WithExtractor(fromHeader), middleware.WithRequired(true))
+	own := required.With(middleware.WithUnauthorized(custom))
+	mux := http.NewServeMux()
+	mux.Handle("/default", required.Handler(whoAndWhy))
+	mux.Handle("/own", own.Handler(whoAndWhy))
+	mux.Handle("/own/token", own.TokenHandler())
+	mux.Handle("/default/token", required.TokenHandler())
+	mux.Handle("/restored", own.With(middleware.WithUnauthorized(nil)).Handler(whoAndWhy))
+
+	tests := []struct {
+		path, user string
+		code       int
+		challenge  string
+		location   string
+	}{
+		{"/default", "", 401, "Bearer", ""},
+		{"/default", "bad", 401, `Bearer error="invalid_token"`, ""},
+		{"/default/token", "", 401, "Bearer", ""},
+		{"/default/token", "bad", 401, `Bearer error="invalid_token"`, ""},
+		{"/own", "", 302, "", "/login?why=signed+out"},
+		{"/own", "bad", 302, "", "/login?why=test%3A+bad+token"},
+		{"/own/token", "bad", 302, "", "/login?why=test%3A+bad+token"},
+		{"/restored", "", 401, "Bearer", ""},
+		{"/default", "ann", 200, "", ""},
+	}
+	for _, tt := range tests {
+		r := httptest.NewRequest(http.MethodGet, tt.path, nil)
+		if tt.user != "" {
+			r.Header.Set("X-User", tt.user)
+		}
+		w := httptest.NewRecorder()
+		mux.ServeHTTP(w, r)
+		assert.Equal(t, tt.code, w.Code, "%s %q", tt.path, tt.user)
+		assert.Equal(t, tt.challenge, w.Header().Get("WWW-Authenticate"), "%s %q", tt.path, tt.user)
+		assert.Equal(t, tt.location, w.Header().Get("Location"), "%s %q", tt.path, tt.user)
+	}
+}

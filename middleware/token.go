@@ -14,7 +14,8 @@ type TokenSigner interface {
 
 // TokenHandler answers {"token": "..."}: the Engagespot user token of the
 // request's user, found by the route's extractor, for the front-end in
-// secure mode. A request without a user gets 401; a token that cannot be
+// secure mode. A request without a user gets 401 (or WithUnauthorized's
+// answer); a token that cannot be
 // signed gets 500, its cause logged, not sent. Answers are never cached. It
 // syncs nobody: mount it behind Handler for that.
 //
@@ -36,8 +37,9 @@ func (rt *Route) TokenHandler() http.Handler {
 		if !ok {
 			if err != nil {
 				rt.m.log.Debug("middleware: token refused", "err", err)
+				r = r.WithContext(contextWithError(r.Context(), err))
 			}
-			writeError(w, http.StatusUnauthorized, "unauthorized")
+			rt.refuse(w, r)
 			return
 		}
 		token, err := signer.Token(id.Identifier)

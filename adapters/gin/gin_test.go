@@ -3,6 +3,7 @@ package gin_test
 import (
 	"context"
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -90,6 +91,12 @@ func TestGinEngineWithGroups(t *testing.T) {
 	quiet.GET("/me", who)
 	r.GET("/health", who)
 	r.GET("/engagespot/token", autoidentifygin.TokenHandler(m, middleware.WithExtractor(fromHeader)))
+	own := r.Group("/own", autoidentifygin.New(m, middleware.WithExtractor(fromHeader), middleware.WithRequired(true),
+		middleware.WithUnauthorized(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.WriteHeader(http.StatusForbidden)
+			_, _ = io.WriteString(w, "no: "+middleware.ErrorFromContext(r.Context()).Error())
+		}))))
+	own.GET("/me", who)
 
 	tests := []struct {
 		path, session, user string
@@ -105,6 +112,8 @@ func TestGinEngineWithGroups(t *testing.T) {
 		{path: "/health", session: "h1", user: "h2", code: 200, body: "h1"},
 		{path: "/engagespot/token", user: "a1", code: 200, body: `{"token":"token-of-a1"}` + "\n"},
 		{path: "/engagespot/token", code: 401, body: `{"error":"unauthorized"}` + "\n"},
+		{path: "/own/me", user: "bad", code: 403, body: "no: bad token"},
+		{path: "/own/me", user: "o1", code: 200, body: "o1"},
 	}
 	for _, tt := range tests {
 		req := httptest.NewRequest(http.MethodGet, tt.path, nil)
@@ -118,12 +127,15 @@ func TestGinEngineWithGroups(t *testing.T) {
 		r.ServeHTTP(w, req)
 		assert.Equal(t, tt.code, w.Code, "%s %+v", tt.path, tt)
 		assert.Equal(t, tt.body, w.Body.String(), "%s %+v", tt.path, tt)
+		if tt.code == 401 {
+			assert.Contains(t, w.Header().Get("WWW-Authenticate"), "Bearer", "%s %+v", tt.path, tt)
+		}
 	}
 
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	require.NoError(t, m.Flush(ctx))
-	assert.ElementsMatch(t, []string{"s1", "a1"}, srv.Identifiers(), "synced: users of syncing groups only")
+	assert.ElementsMatch(t, []string{"s1", "a1", "o1"}, srv.Identifiers(), "synced: users of syncing groups only")
 	u, _ := srv.User("a1")
 	assert.Equal(t, "Ann", u.Profile().FirstName)
 }
