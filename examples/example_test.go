@@ -18,8 +18,8 @@ import (
 	"github.com/autoidentify/autoidentify/middleware"
 )
 
-// These examples are the README's quick starts, line for line, against a
-// fake Engagespot API.
+// These examples run the README's quick starts (quoted from
+// readme_example_test.go) against a fake Engagespot API.
 
 // The README's quick start for net/http.
 func Example_netHTTP() {

@@ -539,6 +539,9 @@ func (e *engine) report(ctx context.Context, j *job, o Outcome) {
 	switch o.Kind {
 	case Synced:
 		e.synced.Add(1)
+		if e.log.Enabled(ctx, slog.LevelDebug) {
+			e.log.DebugContext(ctx, "middleware: user synced", "user", o.Identifier, "attempts", o.Attempts, "took", o.Duration)
+		}
 	case Dropped:
 		e.dropped.Add(1)
 	case Failed:

@@ -152,3 +152,13 @@ func TestEnsureDeadlineSaysWhy(t *testing.T) {
 	assert.False(t, errors.Is(err, context.Canceled))
 	closePaused(t, m)
 }
+
+func TestSyncsAreLoggedAtDebug(t *testing.T) {
+	t.Parallel()
+	var log logs // at Debug level
+	m, _ := setup(t, log.option())
+	ann := user("ann", "")
+	serve(m.Handler(echo), &ann)
+	flush(t, m)
+	assert.Contains(t, log.String(), `level=DEBUG msg="middleware: user synced" user=ann attempts=1`)
+}

@@ -1,0 +1,112 @@
+package examples_test
+
+import (
+	"context"
+	"errors"
+	"log"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/autoidentify/autoidentify/adapters/engagespot"
+	autoidentifygin "github.com/autoidentify/autoidentify/adapters/gin"
+	promautoidentify "github.com/autoidentify/autoidentify/adapters/prometheus"
+	"github.com/autoidentify/autoidentify/identity"
+	"github.com/autoidentify/autoidentify/middleware"
+)
+
+// The README's Go snippets are quoted from these functions, verbatim:
+// TestREADMESnippets fails when one drifts, and compiling this file is what
+// proves they compile. They are not run (no Output): they would call the
+// real API. Example_netHTTP and Example_gin run the same code against a fake.
+
+func Example_readmeQuickStart() {
+	apiKey, apiSecret, secret := "key", "secret", []byte("a-secret-of-at-least-thirty-two-bytes")
+	mux, api := http.NewServeMux(), http.NotFoundHandler()
+
+	client, err := engagespot.New(apiKey, apiSecret) // engagespot.WithRegion(engagespot.RegionEU) for EU workspaces
+	if err != nil {
+		log.Fatal(err)
+	}
+	jwtExtractor, err := identity.NewJWT(identity.HMACKey(secret)) // or keys from identity.JWKS(ctx, url)
+	if err != nil {
+		log.Fatal(err)
+	}
+	m, err := middleware.New(client, middleware.WithExtractor(jwtExtractor))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer func() { // at shutdown: drain the syncs under way, for 10 s at most
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = m.Close(ctx)
+	}()
+
+	mux.Handle("/api/", m.Handler(api)) // every signed-in user of /api/ exists in Engagespot
+}
+
+func Example_readmeJWKS() {
+	ctx, url := context.Background(), "https://your-tenant.example.com/.well-known/jwks.json"
+
+	keys, err := identity.JWKS(ctx, url) // fetched now, refreshed hourly and on an unknown key id
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer keys.Close()
+	jwtExtractor, err := identity.NewJWT(keys, identity.WithIssuer("https://your-tenant.example.com/"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	_ = jwtExtractor
+}
+
+func Example_readmeGin() {
+	var m *middleware.Middleware
+	r := gin.New()
+
+	api := r.Group("/api", autoidentifygin.New(m, middleware.WithRequired(true))) // 401 without a user
+	api.GET("/me", func(c *gin.Context) {
+		id, _ := autoidentifygin.FromContext(c)
+		c.JSON(http.StatusOK, gin.H{"identifier": id.Identifier})
+	})
+}
+
+func Example_readmeMetrics() {
+	var client *engagespot.Client
+	var jwtExtractor identity.Extractor
+	mux := http.NewServeMux()
+
+	collector, err := promautoidentify.New()
+	if err != nil {
+		log.Fatal(err)
+	}
+	m, err := middleware.New(client, append(collector.Options(), middleware.WithExtractor(jwtExtractor))...)
+	if err != nil {
+		log.Fatal(err)
+	}
+	collector.Observe(m)
+	prometheus.MustRegister(collector)
+	mux.Handle("GET /metrics", promhttp.Handler()) // outside the middleware and auth
+}
+
+func Example_readmeBackfill() {
+	ctx := context.Background()
+	var client *engagespot.Client
+	var m *middleware.Middleware
+
+	users := []identity.Identity{{Identifier: "user-1", Profile: identity.Profile{Email: "ada@example.com"}}}
+	if err := client.UpsertMany(ctx, users, 8); err != nil { // 8 calls at once at most
+		var batch *engagespot.BatchError
+		if errors.As(err, &batch) {
+			log.Printf("%d users failed; %d are worth another try", len(batch.Failures), len(batch.RetryableIdentities()))
+		}
+	}
+
+	if err := client.DeleteUser(ctx, "user-1"); err != nil && !errors.Is(err, engagespot.ErrNotFound) {
+		log.Fatal(err)
+	}
+	m.Forget("user-1") // if they come back, their next request creates them again
+}
