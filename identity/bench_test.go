@@ -1,8 +1,10 @@
 package identity
 
 import (
+	"fmt"
 	"net/http"
 	"slices"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -16,7 +18,8 @@ import (
 // ParseWithClaims with the same parser options and key, which is the floor.
 type jwtCase struct {
 	name     string
-	ours     *JWTExtractor
+	ours     *JWTExtractor // without the verified-token cache
+	cached   *JWTExtractor // with it, as by default
 	baseline func(token string) error
 	req      *http.Request
 	token    string
@@ -44,7 +47,9 @@ func jwtCases(tb testing.TB) []jwtCase {
 		{"RS256", RSAPublicKey(&k.rsa.PublicKey), jwt.SigningMethodRS256, k.rsa, &k.rsa.PublicKey, rsaAlgorithms},
 		{"ES256", ECDSAPublicKey(&k.p256.PublicKey), jwt.SigningMethodES256, k.p256, &k.p256.PublicKey, []string{"ES256"}},
 	} {
-		ours, err := NewJWT(c.src, WithIssuer("https://idp.example.com/"), WithAudience("app"))
+		ours, err := NewJWT(c.src, WithIssuer("https://idp.example.com/"), WithAudience("app"), WithVerifiedCache(0, 0))
+		require.NoError(tb, err)
+		cached, err := NewJWT(c.src, WithIssuer("https://idp.example.com/"), WithAudience("app"))
 		require.NoError(tb, err)
 		parser := jwt.NewParser(jwt.WithValidMethods(c.validAlg), jwt.WithExpirationRequired(), jwt.WithIssuedAt(),
 			jwt.WithLeeway(DefaultLeeway), jwt.WithIssuer("https://idp.example.com/"), jwt.WithAudience("app"))
@@ -52,7 +57,7 @@ func jwtCases(tb testing.TB) []jwtCase {
 		keyfunc := func(*jwt.Token) (any, error) { return key, nil }
 		token := sign(tb, c.method, c.sign, claims)
 		cases = append(cases, jwtCase{
-			name: c.name, ours: ours, req: bearer(token), token: token,
+			name: c.name, ours: ours, cached: cached, req: bearer(token), token: token,
 			baseline: func(token string) error {
 				_, err := parser.ParseWithClaims(token, jwt.MapClaims{}, keyfunc)
 				return err
@@ -97,10 +102,18 @@ func BenchmarkJWT(b *testing.B) {
 // BenchmarkJWTOverhead measures the same two paths in alternating batches,
 // so that load from other processes hits both alike, and reports the median
 // of the per-batch ratios ours/golang-jwt: the number to read on a busy
-// machine, where BenchmarkJWT's separate runs drift apart.
+// machine, where BenchmarkJWT's separate runs drift apart. NAME is
+// verification without the verified-token cache; NAME-cached, a token the
+// cache holds (the same token again), against the same golang-jwt parse.
 func BenchmarkJWTOverhead(b *testing.B) {
 	const batch = 20
+	var runs []jwtCase
 	for _, c := range jwtCases(b) {
+		cached := c
+		cached.name, cached.ours = c.name+"-cached", c.cached
+		runs = append(runs, c, cached)
+	}
+	for _, c := range runs {
 		b.Run(c.name, func(b *testing.B) {
 			var ratios []float64
 			var oursTotal, baseTotal time.Duration
@@ -187,5 +200,60 @@ func TestTokenSourcesAllocateNothing(t *testing.T) {
 	r.Header.Set("Cookie", "a=1; session_token=abc.def.ghi")
 	for _, src := range []TokenSource{FromBearer(), FromCookie("session_token"), FromHeader("authorization")} {
 		assert.Zero(t, testing.AllocsPerRun(100, func() { _ = src(r) }))
+	}
+}
+
+// BenchmarkJWTCached is a hit of the verified-token cache through Extract,
+// over 64 users' tokens; with -cpu 1,2 its RunParallel form shows how hits
+// scale with cores.
+func BenchmarkJWTCached(b *testing.B) {
+	k := keys()
+	e, err := NewJWT(RSAPublicKey(&k.rsa.PublicKey))
+	require.NoError(b, err)
+	reqs := make([]*http.Request, 64)
+	for i := range reqs {
+		reqs[i] = bearer(sign(b, jwt.SigningMethodRS256, k.rsa, jwt.MapClaims{
+			"sub": fmt.Sprint("user-", i), "email": "ada@example.com", "exp": time.Now().Add(time.Hour).Unix(),
+		}))
+		if _, ok, err := e.Extract(reqs[i]); !ok || err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.Run("serial", func(b *testing.B) {
+		b.ReportAllocs()
+		i := 0
+		for b.Loop() {
+			if _, ok, _ := e.Extract(reqs[i%len(reqs)]); !ok {
+				b.Fatal("miss")
+			}
+			i++
+		}
+	})
+	b.Run("parallel", func(b *testing.B) {
+		b.ReportAllocs()
+		var seq atomic.Int64
+		b.RunParallel(func(pb *testing.PB) {
+			i := int(seq.Add(1)) * 17
+			for pb.Next() {
+				if _, ok, _ := e.Extract(reqs[i%len(reqs)]); !ok {
+					b.Fatal("miss")
+				}
+				i++
+			}
+		})
+	})
+}
+
+// A hit of the verified-token cache allocates nothing.
+func TestVerifiedCacheHitAllocatesNothing(t *testing.T) {
+	for _, c := range jwtCases(t) {
+		if _, ok, err := c.cached.Extract(c.req); !ok || err != nil {
+			t.Fatal(err)
+		}
+		assert.Zero(t, testing.AllocsPerRun(100, func() {
+			if _, ok, err := c.cached.Extract(c.req); !ok || err != nil {
+				t.Fatal(err)
+			}
+		}), c.name)
 	}
 }

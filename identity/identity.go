@@ -2,6 +2,7 @@ package identity
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 )
 
@@ -48,7 +49,26 @@ type contextKey struct{}
 
 // NewContext returns a copy of ctx that carries id.
 func NewContext(ctx context.Context, id Identity) context.Context {
-	return context.WithValue(ctx, contextKey{}, &id)
+	return &identityContext{Context: ctx, id: id}
+}
+
+// identityContext is context.WithValue for an identity, in one allocation
+// where WithValue takes two (its node, and the identity boxed in an any).
+type identityContext struct {
+	context.Context
+	id Identity
+}
+
+func (c *identityContext) Value(key any) any {
+	if key == (contextKey{}) {
+		return &c.id
+	}
+	return c.Context.Value(key)
+}
+
+// String names the context as WithValue's does, without the identity.
+func (c *identityContext) String() string {
+	return fmt.Sprintf("%v.WithValue(identity.contextKey, identity.Identity)", c.Context)
 }
 
 // FromContext returns the identity NewContext stored in ctx, if any.
@@ -78,3 +98,18 @@ var InContext Extractor = ExtractorFunc(func(r *http.Request) (Identity, bool, e
 	id, ok := FromContext(r.Context())
 	return id, ok, nil
 })
+
+// size is about what id holds beyond its own struct, in bytes: its strings,
+// and its custom attributes' keys and values (64 bytes for each value that
+// is not a string).
+func (id Identity) size() int64 {
+	p := id.Profile
+	n := len(id.Identifier) + len(p.Email) + len(p.PhoneNumber) + len(p.FirstName) + len(p.LastName) + len(p.Name) + len(p.Avatar)
+	for k, v := range p.Custom {
+		n += len(k) + 64
+		if s, ok := v.(string); ok {
+			n += len(s)
+		}
+	}
+	return int64(n)
+}

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"slices"
 	"sync"
+	"sync/atomic"
 
 	"github.com/MicahParks/jwkset"
 	"github.com/golang-jwt/jwt/v5"
@@ -29,6 +30,7 @@ var ErrUnknownKey = errors.New("identity: no key for this token")
 // context JWKS was given.
 type JWKSKeys struct {
 	store     jwkset.Storage
+	gen       atomic.Uint64   // moves each time the key set is replaced (see Generation)
 	ctx       context.Context // bounds the refresh a token with a new kid causes
 	algs      []string
 	cancel    context.CancelFunc
@@ -89,6 +91,7 @@ func JWKS(ctx context.Context, rawURL string, opts ...JWKSOption) (*JWKSKeys, er
 	ctx, k.cancel = context.WithCancel(ctx)
 	k.ctx = ctx
 	remote, err := jwkset.NewStorageFromHTTP(clean, jwkset.HTTPClientStorageOptions{
+		Storage:                   &generationStorage{Storage: jwkset.NewMemoryStorage(), gen: &k.gen},
 		Client:                    k.client,
 		Ctx:                       ctx,
 		HTTPTimeout:               cfg.timeout,
@@ -140,6 +143,24 @@ func isLoopback(host string) bool {
 
 // Algorithms lists the algorithms accepted from the key set.
 func (k *JWKSKeys) Algorithms() []string { return k.algs }
+
+// Generation changes each time the key set is fetched and replaced, after
+// the replacement: a token verified before it is verified again (see
+// RotatingKeySource, WithVerifiedCache).
+func (k *JWKSKeys) Generation() uint64 { return k.gen.Load() }
+
+// generationStorage is the key set's storage, moving a generation after
+// every replacement of the set (each fetch).
+type generationStorage struct {
+	jwkset.Storage
+	gen *atomic.Uint64
+}
+
+func (s *generationStorage) KeyReplaceAll(ctx context.Context, given []jwkset.JWK) error {
+	err := s.Storage.KeyReplaceAll(ctx, given)
+	s.gen.Add(1)
+	return err
+}
 
 // VerificationKey returns the key named by t's kid header, fetching the set
 // anew (within the rate limit) if the kid is unknown; without a kid, every

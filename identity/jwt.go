@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/golang-jwt/jwt/v5"
 )
@@ -22,12 +24,15 @@ var ErrInvalidToken = errors.New("identity: invalid token")
 // JWTExtractor finds the user of a request in a JSON Web Token it verifies
 // itself. Build it with NewJWT; it is safe for concurrent use.
 type JWTExtractor struct {
-	keys    KeySource
-	parser  *jwt.Parser
-	keyfunc jwt.Keyfunc
-	sources []TokenSource
-	mapper  *ClaimsMapper
-	maxSize int
+	keys     KeySource
+	parser   *jwt.Parser
+	keyfunc  jwt.Keyfunc
+	sources  []TokenSource
+	mapper   *ClaimsMapper
+	maxSize  int
+	verified *TokenCache[Identity] // nil: none
+	rotating RotatingKeySource     // keys, if they rotate
+	now      func() time.Time
 }
 
 // NewJWT returns an Extractor that takes a token from the request (the
@@ -52,10 +57,13 @@ func NewJWT(keys KeySource, opts ...JWTOption) (*JWTExtractor, error) {
 		return nil, &ConfigError{Field: "KeySource", Err: err}
 	}
 	cfg := &jwtConfig{
-		leeway:     DefaultLeeway,
-		maxSize:    DefaultMaxTokenSize,
-		algorithms: keyAlgs,
-		sources:    []TokenSource{FromBearer()},
+		leeway:       DefaultLeeway,
+		maxSize:      DefaultMaxTokenSize,
+		algorithms:   keyAlgs,
+		sources:      []TokenSource{FromBearer()},
+		cacheEntries: DefaultVerifiedCacheEntries,
+		cacheBytes:   DefaultVerifiedCacheBytes,
+		cacheMaxAge:  DefaultVerifiedCacheMaxAge,
 	}
 	for _, opt := range opts {
 		if opt == nil {
@@ -97,8 +105,20 @@ func NewJWT(keys KeySource, opts ...JWTOption) (*JWTExtractor, error) {
 		sources: cfg.sources,
 		mapper:  cfg.mapper,
 		maxSize: cfg.maxSize,
+		now:     cfg.now,
+	}
+	if e.now == nil {
+		e.now = time.Now
 	}
 	e.keyfunc = e.key // bound once, so no request allocates it
+	_, static := keys.(*staticKey)
+	e.rotating, _ = keys.(RotatingKeySource)
+	if cfg.cacheEntries > 0 && (static || e.rotating != nil) {
+		var err error
+		if e.verified, err = NewTokenCache[Identity](cfg.cacheEntries, cfg.cacheBytes, cfg.cacheMaxAge, cfg.leeway); err != nil {
+			return nil, err
+		}
+	}
 	return e, nil
 }
 
@@ -171,6 +191,17 @@ func (e *JWTExtractor) Verify(token string) (Identity, error) {
 	case strings.Count(token, ".") != 2:
 		return Identity{}, fmt.Errorf("%w: want three dot-separated segments", ErrInvalidToken)
 	}
+	var now time.Time
+	var gen uint64
+	if e.verified != nil {
+		now, gen = e.now(), e.generation() // the generation before verifying: see TokenCache.Put
+		if id, ok := e.verified.Get(token, now, gen); ok {
+			if id.Profile.Custom != nil {
+				id.Profile.Custom = maps.Clone(id.Profile.Custom) // the caller may change its map, never the cache's
+			}
+			return id, nil
+		}
+	}
 	claims := claimsPool.Get().(jwt.MapClaims)
 	_, err := e.parser.ParseWithClaims(token, claims, e.keyfunc)
 	var id Identity
@@ -181,9 +212,38 @@ func (e *JWTExtractor) Verify(token string) (Identity, error) {
 	} else {
 		err = fmt.Errorf("%w: %w", ErrInvalidToken, err)
 	}
+	if err == nil && e.verified != nil {
+		cached := id
+		if cached.Profile.Custom != nil {
+			cached.Profile.Custom = maps.Clone(cached.Profile.Custom) // the cache's own, whatever the caller does with id's
+		}
+		e.verified.Put(token, cached, id.size(), numericDate(claims["exp"]), numericDate(claims["nbf"]), now, gen)
+	}
 	clear(claims)
 	claimsPool.Put(claims)
 	return id, err
+}
+
+func (e *JWTExtractor) generation() uint64 {
+	if e.rotating == nil {
+		return 0
+	}
+	return e.rotating.Generation()
+}
+
+// numericDate reads a time claim as golang-jwt does (to the second), one
+// checkTimeClaims accepted; the zero time if it is absent.
+func numericDate(v any) time.Time {
+	var f float64
+	switch v := v.(type) {
+	case float64:
+		f = v
+	case json.Number:
+		f, _ = v.Float64()
+	default:
+		return time.Time{}
+	}
+	return time.Unix(int64(f), 0)
 }
 
 // claimsPool keeps claims maps from one verification to the next: decoding

@@ -41,6 +41,18 @@ type KeySource interface {
 	VerificationKey(t *jwt.Token) (any, error)
 }
 
+// RotatingKeySource is a KeySource whose keys change while it runs (JWKS
+// does). Generation must change after every change of the keys: the
+// verified-token cache (WithVerifiedCache) reads it before verifying and
+// serves a token only while it is unchanged, so a token verified by a key
+// that left the set is verified again, and refused, on its next request. A
+// KeySource that is neither a static key of this package nor a
+// RotatingKeySource gets no verified-token cache.
+type RotatingKeySource interface {
+	KeySource
+	Generation() uint64
+}
+
 var (
 	hmacAlgorithms  = []string{"HS256", "HS384", "HS512"}
 	rsaAlgorithms   = []string{"RS256", "RS384", "RS512", "PS256", "PS384", "PS512"}

@@ -1,0 +1,215 @@
+package identity
+
+import (
+	"fmt"
+	"math"
+	"math/bits"
+	"sync"
+	"time"
+)
+
+// Verified-token cache defaults (see WithVerifiedCache).
+const (
+	// DefaultVerifiedCacheEntries is how many verified tokens are kept.
+	DefaultVerifiedCacheEntries = 10_000
+	// DefaultVerifiedCacheBytes bounds the memory they take, in bytes.
+	DefaultVerifiedCacheBytes = 16 << 20
+	// DefaultVerifiedCacheMaxAge is the longest a verification is reused,
+	// however far the token's exp.
+	DefaultVerifiedCacheMaxAge = 10 * time.Minute
+	// MaxCachedTokenSize is the longest token cached, in bytes, as Envoy's
+	// jwt_authn does: a longer one is verified every time.
+	MaxCachedTokenSize = 4 << 10
+)
+
+// TokenCache keeps the result of verifying a token, of type T, for the
+// same token when it comes again: a lookup instead of base64, JSON and a
+// signature check. Build it with NewTokenCache; it is safe for concurrent
+// use.
+//
+// It is keyed on the exact token: no hash stands in for it, so no
+// collision can hand one token another's result. Only what the caller
+// verified goes in (there is no negative cache a flood of garbage could
+// fill), and never a token over MaxCachedTokenSize. It is bounded by
+// entries and by bytes; past a bound, the oldest entries go first. An entry
+// is served until the earliest of the token's exp (with the leeway), the
+// maximum age, and a change of the key set's generation (Put's gen; see
+// KeyGenerations); before the token's nbf, it is not served.
+//
+// Lookups take a read lock of one shard among many, picked by the token's
+// last bytes (its signature): hits on different tokens scale with cores.
+type TokenCache[T any] struct {
+	shards []tokenShard[T]
+	mask   uint64
+	maxAge time.Duration
+	leeway time.Duration
+}
+
+type tokenShard[T any] struct {
+	mu         sync.RWMutex
+	entries    map[string]*tokenEntry[T]
+	order      []*tokenEntry[T] // a ring, oldest at head: what eviction takes first
+	head, n    int
+	bytes      int64
+	maxEntries int
+	maxBytes   int64
+	_          [64]byte // shards stay off each other's cache lines
+}
+
+type tokenEntry[T any] struct {
+	token    string
+	value    T
+	notAfter int64 // unix ns: the token's exp plus the leeway, or the maximum age
+	notUntil int64 // unix ns: the token's nbf less the leeway; 0 if none
+	gen      uint64
+	size     int64
+}
+
+// NewTokenCache returns a cache of at most entries tokens and about
+// maxBytes bytes (each entry counts its token, its size as the caller
+// gives it, and 160 bytes), each reused for at most maxAge; leeway is the
+// clock skew allowed on exp and nbf, as the verifier allows it.
+func NewTokenCache[T any](entries int, maxBytes int64, maxAge, leeway time.Duration) (*TokenCache[T], error) {
+	switch {
+	case entries <= 0:
+		return nil, &ConfigError{Field: "VerifiedCache", Err: fmt.Errorf("%d entries: must be positive", entries)}
+	case maxBytes <= 0:
+		return nil, &ConfigError{Field: "VerifiedCache", Err: fmt.Errorf("%d bytes: must be positive", maxBytes)}
+	case maxAge <= 0:
+		return nil, &ConfigError{Field: "VerifiedCacheMaxAge", Err: fmt.Errorf("%v: must be positive", maxAge)}
+	}
+	// About 64 entries a shard, from 16 to 256 shards: enough that hits on
+	// different tokens rarely meet on one lock.
+	n := 1 << min(max(bits.Len(uint(entries/64)), 4), 8)
+	c := &TokenCache[T]{shards: make([]tokenShard[T], n), mask: uint64(n - 1), maxAge: maxAge, leeway: leeway}
+	for i := range c.shards {
+		s := &c.shards[i]
+		s.maxEntries = max(1, entries/n)
+		s.maxBytes = max(1, maxBytes/int64(n))
+		s.entries = make(map[string]*tokenEntry[T])
+		s.order = make([]*tokenEntry[T], s.maxEntries)
+	}
+	return c, nil
+}
+
+// shard picks the token's shard from its last bytes: a signature, as good
+// as random, and only verified tokens are stored, so nobody chooses them.
+func (c *TokenCache[T]) shard(token string) *tokenShard[T] {
+	var h uint64 = 14695981039346656037 // FNV-1a of the last 8 bytes
+	for i := max(0, len(token)-8); i < len(token); i++ {
+		h = (h ^ uint64(token[i])) * 1099511628211
+	}
+	return &c.shards[h&c.mask]
+}
+
+// Get returns what Put stored for token if it may be served at now with
+// the key set at generation gen. It allocates nothing.
+func (c *TokenCache[T]) Get(token string, now time.Time, gen uint64) (T, bool) {
+	s := c.shard(token)
+	s.mu.RLock()
+	e := s.entries[token]
+	s.mu.RUnlock()
+	var zero T
+	if e == nil || e.gen != gen {
+		return zero, false
+	}
+	if t := now.UnixNano(); t > e.notAfter || t < e.notUntil {
+		return zero, false
+	}
+	return e.value, true
+}
+
+// Put stores value, the result of verifying token at now with the key set
+// at generation gen (read before verifying: a verification that raced a key
+// change is then never served), for a token whose exp and nbf (zero if
+// absent) are as given. size is what value holds beyond the token, in bytes.
+// A token over MaxCachedTokenSize is not stored.
+func (c *TokenCache[T]) Put(token string, value T, size int64, exp, nbf time.Time, now time.Time, gen uint64) {
+	if len(token) > MaxCachedTokenSize || token == "" {
+		return
+	}
+	e := &tokenEntry[T]{
+		token:    string([]byte(token)), // not the request's memory
+		value:    value,
+		notAfter: min(unixNano(exp.Add(c.leeway)), unixNano(now.Add(c.maxAge))),
+		gen:      gen,
+		size:     int64(len(token)) + size + 160,
+	}
+	if !nbf.IsZero() {
+		e.notUntil = unixNano(nbf.Add(-c.leeway))
+	}
+	s := c.shard(token)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if old := s.entries[token]; old != nil {
+		s.drop(old) // a newer verification of the same token: replaced
+	}
+	for s.n == s.maxEntries || (s.n > 0 && s.bytes+e.size > s.maxBytes) {
+		s.evictOldest()
+	}
+	if e.size > s.maxBytes {
+		return // larger than the shard's whole share
+	}
+	s.order[(s.head+s.n)%s.maxEntries] = e
+	s.n++
+	s.entries[token] = e
+	s.bytes += e.size
+}
+
+// evictOldest drops the oldest entry of the ring. Under s.mu.
+func (s *tokenShard[T]) evictOldest() {
+	e := s.order[s.head]
+	s.order[s.head] = nil
+	s.head = (s.head + 1) % s.maxEntries
+	s.n--
+	s.drop(e)
+}
+
+// drop removes e from the map, if it is still there. Under s.mu.
+func (s *tokenShard[T]) drop(e *tokenEntry[T]) {
+	if e != nil && s.entries[e.token] == e {
+		delete(s.entries, e.token)
+		s.bytes -= e.size
+	}
+}
+
+// Len is how many tokens the cache holds.
+func (c *TokenCache[T]) Len() int {
+	n := 0
+	for i := range c.shards {
+		s := &c.shards[i]
+		s.mu.RLock()
+		n += len(s.entries)
+		s.mu.RUnlock()
+	}
+	return n
+}
+
+// Bytes is what the cache's entries count, in bytes.
+func (c *TokenCache[T]) Bytes() int64 {
+	var n int64
+	for i := range c.shards {
+		s := &c.shards[i]
+		s.mu.RLock()
+		n += s.bytes
+		s.mu.RUnlock()
+	}
+	return n
+}
+
+// unixNano is t in nanoseconds since 1970, clamped to what int64 holds
+// (years 1678 to 2262): a token's exp may be as late as year 9999.
+func unixNano(t time.Time) int64 {
+	switch {
+	case t.After(maxUnixNano):
+		return math.MaxInt64
+	case t.Before(minUnixNano):
+		return math.MinInt64
+	}
+	return t.UnixNano()
+}
+
+var (
+	maxUnixNano = time.Unix(0, math.MaxInt64)
+	minUnixNano = time.Unix(0, math.MinInt64)
+)

@@ -1,0 +1,254 @@
+package identity
+
+import (
+	"fmt"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// clockAt is a clock tests move by hand.
+type clockAt struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clockAt) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clockAt) advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+func newCachedJWT(t testing.TB, src KeySource, clock *clockAt, opts ...JWTOption) *JWTExtractor {
+	t.Helper()
+	e, err := NewJWT(src, append([]JWTOption{withClock(clock.now)}, opts...)...)
+	require.NoError(t, err)
+	require.NotNil(t, e.verified, "the cache is on by default")
+	return e
+}
+
+// A cached token is refused the moment it expires (exp plus the leeway),
+// and is not served before its nbf either.
+func TestVerifiedCacheRechecksTheClock(t *testing.T) {
+	t.Parallel()
+	k := keys()
+	clock := &clockAt{t: testNow}
+	e := newCachedJWT(t, HMACKey(k.hmac256), clock)
+	exp := testNow.Add(time.Minute)
+	token := sign(t, jwt.SigningMethodHS256, k.hmac256, with(validClaims(), "exp", exp.Unix()))
+	_, err := e.Verify(token)
+	require.NoError(t, err)
+	require.Equal(t, 1, e.verified.Len())
+
+	clock.advance(time.Minute + DefaultLeeway) // exactly exp plus the leeway: still valid
+	_, err = e.Verify(token)
+	require.NoError(t, err)
+	clock.advance(time.Nanosecond)
+	_, err = e.Verify(token)
+	assert.ErrorIs(t, err, jwt.ErrTokenExpired, "refused the moment it expires")
+
+	early := sign(t, jwt.SigningMethodHS256, k.hmac256, with(validClaims(), "nbf", testNow.Add(DefaultLeeway).Unix()))
+	clock.t = testNow
+	_, err = e.Verify(early) // valid now, at the edge of the leeway
+	require.NoError(t, err)
+	clock.advance(-time.Nanosecond)
+	_, err = e.Verify(early)
+	assert.ErrorIs(t, err, jwt.ErrTokenNotValidYet, "not served before nbf")
+}
+
+// The key is the exact token: one byte off is a miss, verified, and refused.
+func TestVerifiedCacheIsKeyedOnTheExactToken(t *testing.T) {
+	t.Parallel()
+	k := keys()
+	e := newCachedJWT(t, HMACKey(k.hmac256), &clockAt{t: testNow})
+	token := sign(t, jwt.SigningMethodHS256, k.hmac256, validClaims())
+	_, err := e.Verify(token)
+	require.NoError(t, err)
+	for i := range token {
+		if token[i] == '.' {
+			continue
+		}
+		b := []byte(token)
+		b[i] ^= 1
+		_, err := e.Verify(string(b))
+		require.Error(t, err, "byte %d flipped", i)
+	}
+	assert.Equal(t, 1, e.verified.Len(), "nothing refused was cached")
+	id, err := e.Verify(token)
+	require.NoError(t, err)
+	assert.Equal(t, "u1", id.Identifier)
+}
+
+// A flood of garbage costs what verifying it costs, and evicts nothing.
+func TestVerifiedCacheGarbageEvictsNothing(t *testing.T) {
+	t.Parallel()
+	k := keys()
+	e := newCachedJWT(t, HMACKey(k.hmac256), &clockAt{t: testNow}, WithVerifiedCache(16, 1<<20))
+	valid := sign(t, jwt.SigningMethodHS256, k.hmac256, validClaims())
+	_, err := e.Verify(valid)
+	require.NoError(t, err)
+	parts := strings.Split(valid, ".")
+	for i := range 5000 {
+		forged := parts[0] + "." + parts[1] + "." + fmt.Sprintf("%043d", i) // a valid shape, a wrong signature
+		_, err := e.Verify(forged)
+		require.ErrorIs(t, err, jwt.ErrTokenSignatureInvalid)
+	}
+	_, ok := e.verified.Get(valid, testNow, 0)
+	assert.True(t, ok, "the valid token is still cached")
+	assert.Equal(t, 1, e.verified.Len())
+}
+
+// After a key set rotation that drops a key, its tokens are refused on
+// their next request, cached or not.
+func TestVerifiedCacheStopsAtAKeyRotation(t *testing.T) {
+	t.Parallel()
+	k := keys()
+	srv := newJWKSServer(t, jwk{"k1", &k.p256.PublicKey, "ES256"}, jwk{"k2", &k.p256b.PublicKey, "ES256"})
+	src := newJWKS(t, srv.URL, WithJWKSRefreshInterval(20*time.Millisecond), WithJWKSRefreshRateLimit(time.Hour))
+	e := newCachedJWT(t, src, &clockAt{t: testNow})
+	byK1 := sign(t, jwt.SigningMethodES256, k.p256, validClaims(), "kid", "k1")
+	byK2 := sign(t, jwt.SigningMethodES256, k.p256b, validClaims(), "kid", "k2")
+	for _, tok := range []string{byK1, byK2} {
+		_, err := e.Verify(tok)
+		require.NoError(t, err)
+	}
+	before := src.Generation()
+	srv.set(t, jwk{"k2", &k.p256b.PublicKey, "ES256"}) // k1 is revoked
+	require.Eventually(t, func() bool { return src.Generation() > before }, 10*time.Second, 5*time.Millisecond, "refreshed")
+	_, err := e.Verify(byK1)
+	assert.ErrorIs(t, err, ErrUnknownKey, "the revoked key's token is refused at once")
+	_, err = e.Verify(byK2)
+	assert.NoError(t, err, "the key still in the set verifies, and is cached again")
+}
+
+// Custom KeySources that say nothing of rotation get no cache: it could
+// serve a revoked key's tokens.
+func TestVerifiedCacheOnlyForKnownKeys(t *testing.T) {
+	t.Parallel()
+	k := keys()
+	e, err := NewJWT(customKeys{algs: []string{"HS256"}, key: k.hmac256})
+	require.NoError(t, err)
+	assert.Nil(t, e.verified)
+	off, err := NewJWT(HMACKey(k.hmac256), WithVerifiedCache(0, 0))
+	require.NoError(t, err)
+	assert.Nil(t, off.verified)
+	for _, bad := range []JWTOption{WithVerifiedCache(-1, 10), WithVerifiedCache(10, 0), WithVerifiedCacheMaxAge(0)} {
+		_, err := NewJWT(HMACKey(k.hmac256), bad)
+		var cfgErr *ConfigError
+		assert.ErrorAs(t, err, &cfgErr)
+	}
+}
+
+// A verification is reused for the maximum age at most, and tokens over
+// MaxCachedTokenSize are verified every time.
+func TestVerifiedCacheMaxAgeAndSize(t *testing.T) {
+	t.Parallel()
+	k := keys()
+	clock := &clockAt{t: testNow}
+	e := newCachedJWT(t, HMACKey(k.hmac256), clock, WithVerifiedCacheMaxAge(time.Minute))
+	token := sign(t, jwt.SigningMethodHS256, k.hmac256, validClaims())
+	_, err := e.Verify(token)
+	require.NoError(t, err)
+	_, ok := e.verified.Get(token, clock.now().Add(time.Minute), 0)
+	assert.True(t, ok)
+	_, ok = e.verified.Get(token, clock.now().Add(time.Minute+time.Nanosecond), 0)
+	assert.False(t, ok, "past the maximum age")
+
+	large := sign(t, jwt.SigningMethodHS256, k.hmac256, with(validClaims(), "pad", strings.Repeat("x", MaxCachedTokenSize)))
+	_, err = e.Verify(large)
+	require.NoError(t, err)
+	assert.Equal(t, 1, e.verified.Len(), "a token over 4 KiB is not cached")
+}
+
+// The caller gets its own copy of the custom attributes.
+func TestVerifiedCacheHandsOutCopies(t *testing.T) {
+	t.Parallel()
+	k := keys()
+	m, err := NewClaimsMapper(WithAttributeClaim("plan", "plan"))
+	require.NoError(t, err)
+	e := newCachedJWT(t, HMACKey(k.hmac256), &clockAt{t: testNow}, WithClaimsMapper(m))
+	token := sign(t, jwt.SigningMethodHS256, k.hmac256, with(validClaims(), "plan", "pro"))
+	first, err := e.Verify(token)
+	require.NoError(t, err)
+	first.Profile.Custom["plan"] = "changed"
+	second, err := e.Verify(token)
+	require.NoError(t, err)
+	assert.Equal(t, "pro", second.Profile.Custom["plan"])
+}
+
+// A flood of a million distinct valid tokens keeps the cache within its
+// bounds, by entries and by bytes.
+func TestTokenCacheStaysWithinItsBounds(t *testing.T) {
+	t.Parallel()
+	const entries, maxBytes = 10_000, 2 << 20
+	c, err := NewTokenCache[Identity](entries, maxBytes, time.Hour, 0)
+	require.NoError(t, err)
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	exp := testNow.Add(time.Hour)
+	n := 1_000_000
+	if testing.Short() {
+		n = 100_000
+	}
+	token := []byte(strings.Repeat("t", 300))
+	for i := range n {
+		copy(token[len(token)-8:], fmt.Sprintf("%08d", i))
+		c.Put(string(token), Identity{Identifier: fmt.Sprint("user-", i)}, 10, exp, time.Time{}, testNow, 0)
+		if i%100_000 == 0 {
+			require.LessOrEqual(t, c.Len(), entries)
+			require.LessOrEqual(t, c.Bytes(), int64(maxBytes))
+		}
+	}
+	assert.LessOrEqual(t, c.Len(), entries)
+	assert.LessOrEqual(t, c.Bytes(), int64(maxBytes))
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	assert.Less(t, int64(after.HeapAlloc)-int64(before.HeapAlloc), int64(4*maxBytes), "the heap holds about the byte bound")
+	runtime.KeepAlive(c)
+}
+
+// Hits, misses, expiry and rotation at once (for the race detector).
+func TestVerifiedCacheConcurrently(t *testing.T) {
+	t.Parallel()
+	k := keys()
+	srv := newJWKSServer(t, jwk{"k1", &k.p256.PublicKey, "ES256"})
+	src := newJWKS(t, srv.URL, WithJWKSRefreshInterval(5*time.Millisecond))
+	clock := &clockAt{t: testNow}
+	e := newCachedJWT(t, src, clock, WithVerifiedCache(64, 1<<20))
+	tokens := make([]string, 32)
+	for i := range tokens {
+		tokens[i] = sign(t, jwt.SigningMethodES256, k.p256, with(validClaims(), "sub", fmt.Sprint("u", i), "exp", testNow.Add(time.Duration(i)*time.Second).Unix()), "kid", "k1")
+	}
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Go(func() {
+			for i := range 400 {
+				tok := tokens[(i+w*7)%len(tokens)]
+				if i%50 == 0 {
+					tok += "x" // a miss, refused
+				}
+				id, err := e.Verify(tok)
+				if err == nil && !strings.HasPrefix(id.Identifier, "u") {
+					t.Errorf("wrong identity %q", id.Identifier)
+				}
+				if w == 0 && i%100 == 0 {
+					clock.advance(time.Second) // tokens expire as it goes
+				}
+			}
+		})
+	}
+	wg.Wait()
+}
