@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/bits"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -31,7 +32,9 @@ const (
 // collision can hand one token another's result. Only what the caller
 // verified goes in (there is no negative cache a flood of garbage could
 // fill), and never a token over MaxCachedTokenSize. It is bounded by
-// entries and by bytes; past a bound, the oldest entries go first. An entry
+// entries and by bytes, in all: past a bound, a newcomer takes the place of
+// the oldest entries of its shard, which spread over all shards are among
+// the oldest of the cache (each shard holds at most twice its share). An entry
 // is served until the earliest of the token's exp (with the leeway), the
 // maximum age, and a change of the key set's generation (Put's gen; see
 // KeyGenerations); before the token's nbf, it is not served.
@@ -39,22 +42,28 @@ const (
 // Lookups take a read lock of one shard among many, picked by the token's
 // last bytes (its signature): hits on different tokens scale with cores.
 type TokenCache[T any] struct {
-	shards []tokenShard[T]
-	mask   uint64
-	maxAge time.Duration
-	leeway time.Duration
+	shards     []tokenShard[T]
+	mask       uint64
+	maxAge     time.Duration
+	leeway     time.Duration
+	maxEntries int64
+	maxBytes   int64
+	count      atomic.Int64 // entries, in all shards
+	bytes      atomic.Int64 // what they count, in all shards
 }
 
 type tokenShard[T any] struct {
-	mu         sync.RWMutex
-	entries    map[string]*tokenEntry[T]
-	order      []*tokenEntry[T] // a ring, oldest at head: what eviction takes first
-	head, n    int
-	bytes      int64
-	maxEntries int
-	maxBytes   int64
-	_          [64]byte // shards stay off each other's cache lines
+	mu      sync.RWMutex
+	entries map[string]*tokenEntry[T]
+	order   []*tokenEntry[T] // a ring, oldest at head: what eviction takes first
+	head, n int
+	_       [64]byte // shards stay off each other's cache lines
 }
+
+// entryOverhead is what an entry costs the heap beyond its token and what
+// its value holds: the entry, its map slot and ring slot, and the token's
+// copy's rounding (measured: BenchmarkVerifiedCacheMemory).
+const entryOverhead = 272
 
 type tokenEntry[T any] struct {
 	token    string
@@ -67,7 +76,7 @@ type tokenEntry[T any] struct {
 
 // NewTokenCache returns a cache of at most entries tokens and about
 // maxBytes bytes (each entry counts its token, its size as the caller
-// gives it, and 160 bytes), each reused for at most maxAge; leeway is the
+// gives it, and entryOverhead), each reused for at most maxAge; leeway is the
 // clock skew allowed on exp and nbf, as the verifier allows it.
 func NewTokenCache[T any](entries int, maxBytes int64, maxAge, leeway time.Duration) (*TokenCache[T], error) {
 	switch {
@@ -81,13 +90,14 @@ func NewTokenCache[T any](entries int, maxBytes int64, maxAge, leeway time.Durat
 	// About 64 entries a shard, from 16 to 256 shards: enough that hits on
 	// different tokens rarely meet on one lock.
 	n := 1 << min(max(bits.Len(uint(entries/64)), 4), 8)
-	c := &TokenCache[T]{shards: make([]tokenShard[T], n), mask: uint64(n - 1), maxAge: maxAge, leeway: leeway}
+	c := &TokenCache[T]{
+		shards: make([]tokenShard[T], n), mask: uint64(n - 1), maxAge: maxAge, leeway: leeway,
+		maxEntries: int64(entries), maxBytes: maxBytes,
+	}
 	for i := range c.shards {
 		s := &c.shards[i]
-		s.maxEntries = max(1, entries/n)
-		s.maxBytes = max(1, maxBytes/int64(n))
 		s.entries = make(map[string]*tokenEntry[T])
-		s.order = make([]*tokenEntry[T], s.maxEntries)
+		s.order = make([]*tokenEntry[T], 2*(entries/n)+8) // room for a shard that draws more than its share
 	}
 	return c, nil
 }
@@ -133,7 +143,7 @@ func (c *TokenCache[T]) Put(token string, value T, size int64, exp, nbf time.Tim
 		value:    value,
 		notAfter: min(unixNano(exp.Add(c.leeway)), unixNano(now.Add(c.maxAge))),
 		gen:      gen,
-		size:     int64(len(token)) + size + 160,
+		size:     int64(len(token)) + size + entryOverhead,
 	}
 	if !nbf.IsZero() {
 		e.notUntil = unixNano(nbf.Add(-c.leeway))
@@ -142,60 +152,44 @@ func (c *TokenCache[T]) Put(token string, value T, size int64, exp, nbf time.Tim
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if old := s.entries[token]; old != nil {
-		s.drop(old) // a newer verification of the same token: replaced
+		c.drop(s, old) // a newer verification of the same token: replaced
 	}
-	for s.n == s.maxEntries || (s.n > 0 && s.bytes+e.size > s.maxBytes) {
-		s.evictOldest()
+	for s.n > 0 && (s.n == len(s.order) || c.count.Load() >= c.maxEntries || c.bytes.Load()+e.size > c.maxBytes) {
+		c.evictOldest(s)
 	}
-	if e.size > s.maxBytes {
-		return // larger than the shard's whole share
+	if c.count.Load() >= c.maxEntries || c.bytes.Load()+e.size > c.maxBytes {
+		return // no room, even with this shard emptied: the bounds hold
 	}
-	s.order[(s.head+s.n)%s.maxEntries] = e
+	s.order[(s.head+s.n)%len(s.order)] = e
 	s.n++
 	s.entries[token] = e
-	s.bytes += e.size
+	c.count.Add(1)
+	c.bytes.Add(e.size)
 }
 
-// evictOldest drops the oldest entry of the ring. Under s.mu.
-func (s *tokenShard[T]) evictOldest() {
+// evictOldest drops the oldest entry of s's ring. Under s.mu.
+func (c *TokenCache[T]) evictOldest(s *tokenShard[T]) {
 	e := s.order[s.head]
 	s.order[s.head] = nil
-	s.head = (s.head + 1) % s.maxEntries
+	s.head = (s.head + 1) % len(s.order)
 	s.n--
-	s.drop(e)
+	c.drop(s, e)
 }
 
-// drop removes e from the map, if it is still there. Under s.mu.
-func (s *tokenShard[T]) drop(e *tokenEntry[T]) {
+// drop removes e from s's map, if it is still there. Under s.mu.
+func (c *TokenCache[T]) drop(s *tokenShard[T], e *tokenEntry[T]) {
 	if e != nil && s.entries[e.token] == e {
 		delete(s.entries, e.token)
-		s.bytes -= e.size
+		c.count.Add(-1)
+		c.bytes.Add(-e.size)
 	}
 }
 
 // Len is how many tokens the cache holds.
-func (c *TokenCache[T]) Len() int {
-	n := 0
-	for i := range c.shards {
-		s := &c.shards[i]
-		s.mu.RLock()
-		n += len(s.entries)
-		s.mu.RUnlock()
-	}
-	return n
-}
+func (c *TokenCache[T]) Len() int { return int(c.count.Load()) }
 
 // Bytes is what the cache's entries count, in bytes.
-func (c *TokenCache[T]) Bytes() int64 {
-	var n int64
-	for i := range c.shards {
-		s := &c.shards[i]
-		s.mu.RLock()
-		n += s.bytes
-		s.mu.RUnlock()
-	}
-	return n
-}
+func (c *TokenCache[T]) Bytes() int64 { return c.bytes.Load() }
 
 // unixNano is t in nanoseconds since 1970, clamped to what int64 holds
 // (years 1678 to 2262): a token's exp may be as late as year 9999.
