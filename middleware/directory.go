@@ -29,3 +29,11 @@ import (
 type Directory interface {
 	Upsert(ctx context.Context, id identity.Identity) error
 }
+
+// DirectoryDeleter is a Directory that can delete a user
+// (adapters/engagespot's Client): Middleware.Delete needs one. A user
+// already gone answers an error with HTTPStatus 404, which Delete accepts.
+type DirectoryDeleter interface {
+	Directory
+	DeleteUser(ctx context.Context, identifier string) error
+}

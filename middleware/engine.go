@@ -126,6 +126,10 @@ func newEngine(dir Directory, c *config) *engine {
 		owed:           make(map[string]*storeWrite),
 	}
 	e.notifier, _ = c.store.(StoreNotifier)
+	if d, ok := c.store.(StoreDeleter); ok {
+		// Another instance deleted the user: their next request here syncs them.
+		d.OnForget(func(identifier string) { e.cache.forget(e.cache.hashOf(identifier)) })
+	}
 	e.ctx, e.cancel = context.WithCancel(context.Background())
 	if e.clock == nil {
 		e.clock = new(clock)
@@ -555,6 +559,21 @@ func (e *engine) report(ctx context.Context, j *job, o Outcome) {
 func (e *engine) emit(ctx context.Context, o Outcome) {
 	for _, h := range e.onOutcome {
 		h(ctx, o)
+	}
+}
+
+// waitFor waits until identifier's job, if one is under way, has ended, or
+// ctx ends.
+func (e *engine) waitFor(ctx context.Context, identifier string) {
+	e.mu.Lock()
+	j := e.pending[identifier]
+	e.mu.Unlock()
+	if j == nil {
+		return
+	}
+	select {
+	case <-j.done:
+	case <-ctx.Done():
 	}
 }
 

@@ -3,6 +3,7 @@ package middleware
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 
@@ -82,8 +83,37 @@ func (m *Middleware) Ensure(ctx context.Context, id identity.Identity) error {
 // fleet's record and the other instances' caches are untouched, so the next
 // sync may be answered by the Store without an API call until that record
 // expires; a fleet that must sync the user again has to drop it in the Store
-// (for adapters/redis, delete the user's key).
+// (Delete does all of it).
 func (m *Middleware) Forget(identifier string) { m.e.cache.forget(m.e.cache.hashOf(identifier)) }
+
+// Delete deletes identifier's user for the whole app: in Engagespot (the
+// Directory must be a DirectoryDeleter; a user already gone is no error),
+// in this instance's cache, and, with a StoreDeleter (adapters/redis), in
+// the fleet's record and every other instance's cache, so that a deleted
+// user who comes back is created again at once. It flushes a sync of the
+// user under way first, so that it cannot re-create them after the
+// deletion. The error joins whatever failed.
+func (m *Middleware) Delete(ctx context.Context, identifier string) error {
+	if err := identity.ValidateIdentifier(identifier, m.e.maxIDLen); err != nil {
+		return fmt.Errorf("middleware: delete: %w", err)
+	}
+	d, ok := m.e.dir.(DirectoryDeleter)
+	if !ok {
+		return fmt.Errorf("middleware: delete: the Directory (%T) cannot delete users", m.e.dir)
+	}
+	m.e.waitFor(ctx, identifier)
+	var errs []error
+	if err := d.DeleteUser(ctx, identifier); err != nil && !isNotFound(err) {
+		errs = append(errs, err)
+	}
+	m.Forget(identifier)
+	if s, ok := m.e.store.(StoreDeleter); ok {
+		if err := s.Forget(ctx, identifier); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
 
 // Flush waits until every sync started before the call has ended, or until
 // ctx ends.

@@ -87,6 +87,9 @@ func wrongURL(err error) bool {
 	return ok && status == http.StatusNotFound
 }
 
+// isNotFound reports a 404 answer: to a deletion, a user already gone.
+func isNotFound(err error) bool { return wrongURL(err) }
+
 // misconfigured reports an answer that no user's retry can mend, only a fix
 // of the configuration: rejected credentials, or a wrong URL.
 func misconfigured(err error) bool { return unauthorized(err) || wrongURL(err) }

@@ -65,3 +65,16 @@ type StoreNotifier interface {
 	// nothing and never calls f: the middleware polls.
 	NotifyDone(identifier string, f func()) (stop func())
 }
+
+// StoreDeleter is a Store that can drop a user fleet-wide (Middleware.Delete
+// uses it) and tells every instance when one is dropped: the middleware
+// registers with OnForget at New and drops such users from its cache.
+// adapters/redis implements it with a delete and a pub/sub message.
+type StoreDeleter interface {
+	// Forget drops identifier's record, so the next Claim syncs them again,
+	// and has every instance's OnForget functions called with identifier.
+	Forget(ctx context.Context, identifier string) error
+	// OnForget calls f with each identifier any instance forgets; f returns
+	// quickly.
+	OnForget(f func(identifier string))
+}

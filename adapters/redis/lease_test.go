@@ -135,3 +135,35 @@ func TestWaitingForAnotherInstanceEndsWithItsCall(t *testing.T) {
 	assert.Less(t, woken, 250*time.Millisecond, "woken by a's Done, not by a poll")
 	assert.Equal(t, 1, api.CallsFor("ann"))
 }
+
+// Delete removes a user for the whole fleet: in Engagespot, in the Store,
+// and in every instance's cache, so that the user's next request anywhere
+// creates them again at once, not after a TTL.
+func TestDeleteReachesEveryInstance(t *testing.T) {
+	t.Parallel()
+	api := engagespottest.NewServer(t)
+	srv := redistest.Start(t)
+	a, b := newInstance(t, api, srv), newInstance(t, api, srv)
+	for _, in := range []*instance{a, b} {
+		in.serve("ann")
+		in.flush(t)
+	}
+	require.Equal(t, 1, api.CallsFor("ann"))
+	b.serve("ann") // a hit on b: it knows ann
+
+	require.NoError(t, a.m.Delete(withTimeout(t, 10*time.Second), "ann"))
+	_, exists := api.User("ann")
+	require.False(t, exists, "deleted in Engagespot")
+
+	start := time.Now()
+	require.Eventually(t, func() bool {
+		b.serve("ann")
+		b.flush(t)
+		_, ok := api.User("ann")
+		return ok
+	}, 5*time.Second, 10*time.Millisecond, "b syncs ann again")
+	took := time.Since(start)
+	t.Logf("b created ann again %v after a's Delete", took.Round(time.Millisecond))
+	assert.Less(t, took, time.Second)
+	assert.NoError(t, a.m.Delete(withTimeout(t, 10*time.Second), "nobody"), "deleting a user Engagespot does not know is no error")
+}

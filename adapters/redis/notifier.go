@@ -8,9 +8,12 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 )
 
-// channelKind names the channel the Done and Release scripts publish a
-// user's synced key on, under the Store's prefix.
-const channelKind = "done"
+// The channels, under the Store's prefix: Done and Release publish a user's
+// synced key on the first, Forget a user's identifier on the second.
+const (
+	channelKind = "done"
+	forgetKind  = "forget"
+)
 
 func (s *Store) channel() string { return s.prefix + channelKind }
 
@@ -22,6 +25,7 @@ func (s *Store) channel() string { return s.prefix + channelKind }
 type notifier struct {
 	client   goredis.UniversalClient
 	channel  string
+	forget   string // the forget channel
 	timeout  time.Duration
 	cooldown time.Duration
 	now      func() time.Time
@@ -30,6 +34,7 @@ type notifier struct {
 	sub     *goredis.PubSub
 	retryAt time.Time // after a failed subscribe: none before
 	waiters map[string]map[*waiter]struct{}
+	forgets []func(identifier string)
 	closed  bool
 	wg      sync.WaitGroup
 }
@@ -43,6 +48,19 @@ type waiter struct{ f func() }
 // middleware polls.
 func (s *Store) NotifyDone(identifier string, f func()) (stop func()) {
 	return s.notifier.add(s.keys(identifier)[0], f)
+}
+
+// OnForget calls f, from the subscription's goroutine, with each identifier
+// any instance sharing the Store forgets (Forget), until Close; f returns
+// quickly. It implements middleware.StoreDeleter: the middleware drops such
+// a user from its cache, so a deleted user who comes back is created again
+// at once. It subscribes now, if Redis answers; a subscription that failed
+// is tried again when NotifyDone or OnForget is next called.
+func (s *Store) OnForget(f func(identifier string)) {
+	s.notifier.mu.Lock()
+	defer s.notifier.mu.Unlock()
+	s.notifier.forgets = append(s.notifier.forgets, f)
+	s.notifier.subscribedLocked()
 }
 
 // Close ends the subscription NotifyDone opened, if any. Close the Store
@@ -87,18 +105,24 @@ func (n *notifier) subscribedLocked() bool {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), n.timeout)
 	defer cancel()
-	sub := n.client.Subscribe(ctx, n.channel)
-	if _, err := sub.Receive(ctx); err != nil {
-		_ = sub.Close()
-		n.retryAt = n.now().Add(n.cooldown)
-		return false
+	sub := n.client.Subscribe(ctx, n.channel, n.forget)
+	for range 2 { // one confirmation per channel
+		if _, err := sub.Receive(ctx); err != nil {
+			_ = sub.Close()
+			n.retryAt = n.now().Add(n.cooldown)
+			return false
+		}
 	}
 	n.sub = sub
 	n.waiters = make(map[string]map[*waiter]struct{})
 	ch := sub.Channel()
 	n.wg.Go(func() {
 		for msg := range ch { // closed by sub.Close
-			n.wake(msg.Payload)
+			if msg.Channel == n.forget {
+				n.forgot(msg.Payload)
+			} else {
+				n.wake(msg.Payload)
+			}
 		}
 	})
 	return true
@@ -112,6 +136,16 @@ func (n *notifier) wake(key string) {
 	n.mu.Unlock()
 	for w := range ws {
 		w.f()
+	}
+}
+
+// forgot calls, outside the lock, every OnForget function.
+func (n *notifier) forgot(identifier string) {
+	n.mu.Lock()
+	fs := n.forgets
+	n.mu.Unlock()
+	for _, f := range fs {
+		f(identifier)
 	}
 }
 

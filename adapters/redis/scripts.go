@@ -57,3 +57,12 @@ if redis.call('GET', KEYS[2]) == ARGV[1] then
 end
 return 0
 `)
+
+// forgetScript deletes the user's record, so that every instance's next
+// Claim syncs them again, and tells every instance to forget them locally.
+// ARGV[1] the forget channel, ARGV[2] the identifier.
+var forgetScript = goredis.NewScript(`
+local n = redis.call('DEL', KEYS[1])
+redis.call('PUBLISH', ARGV[1], ARGV[2])
+return n
+`)

@@ -17,6 +17,7 @@ import (
 var (
 	_ middleware.Store         = (*Store)(nil)
 	_ middleware.StoreNotifier = (*Store)(nil)
+	_ middleware.StoreDeleter  = (*Store)(nil)
 )
 
 // Store is the fleet's shared synced-users state on Redis: a
@@ -91,7 +92,7 @@ func New(client goredis.UniversalClient, opts ...Option) (*Store, error) {
 		bounded: honoursContext(client),
 		breaker: breaker{cooldown: cfg.cooldown, now: cfg.now},
 		notifier: notifier{
-			client: client, channel: cfg.prefix + channelKind,
+			client: client, channel: cfg.prefix + channelKind, forget: cfg.prefix + forgetKind,
 			timeout: cfg.timeout, cooldown: cfg.cooldown, now: cfg.now,
 		},
 	}, nil
@@ -143,6 +144,19 @@ func (s *Store) Release(ctx context.Context, identifier string) error {
 		return fmt.Errorf("redis: release: %w: empty", identity.ErrInvalidIdentifier)
 	}
 	_, err := s.write(ctx, "release", releaseScript, s.keys(identifier), s.token, s.channel())
+	return err
+}
+
+// Forget drops identifier's record, so that the next Claim anywhere syncs
+// them again, and tells every instance sharing the Store (OnForget) to drop
+// them from its cache: after a deletion in Engagespot, a user who comes back
+// is created again at once, not after a TTL. One round trip; like Done, it
+// goes to Redis even while the Store cools down.
+func (s *Store) Forget(ctx context.Context, identifier string) error {
+	if identifier == "" {
+		return fmt.Errorf("redis: forget: %w: empty", identity.ErrInvalidIdentifier)
+	}
+	_, err := s.write(ctx, "forget", forgetScript, s.keys(identifier), s.prefix+forgetKind, identifier)
 	return err
 }
 
