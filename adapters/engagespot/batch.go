@@ -23,6 +23,11 @@ const (
 	// failed in a way worth retrying (APIError.Retryable: a network error, a
 	// timeout, 408, 429 or 5xx, as the middleware retries).
 	BatchAttempts = 3
+	// BatchRateLimitAttempts is how many times a batch tries a user the API
+	// rate limits (429, 503), pausing the whole batch in between: the API
+	// asks the batch to slow down, which is no fault of the user, so these
+	// do not count toward BatchAttempts.
+	BatchRateLimitAttempts = 10
 	// MaxBatchPause is the longest Retry-After a batch waits out; a longer
 	// one fails the user (retryable) instead of stalling the batch.
 	MaxBatchPause = time.Minute
@@ -47,10 +52,11 @@ type Result struct {
 //
 // One user's failure does not stop the others. A call that failed in a way
 // worth retrying (APIError.Retryable, the classification the middleware
-// retries by) is tried again, BatchAttempts times in all: when the API rate
-// limits (429, 503), the whole batch stops starting calls for the
-// Retry-After (at most MaxBatchPause); after a network error, a timeout, 408
-// or another 5xx, that user alone waits, 1 s then 2 s.
+// retries by) is tried again: when the API rate limits (429, 503), the
+// whole batch stops starting calls for the Retry-After (at most
+// MaxBatchPause), BatchRateLimitAttempts times at most; after a network
+// error, a timeout, 408 or another 5xx, that user alone waits, 1 s then 2 s,
+// BatchAttempts times in all.
 // Bad credentials (401, 403) stop the batch: every later call would fail
 // the same way.
 //
@@ -119,7 +125,8 @@ func stopped(stop <-chan struct{}) bool {
 
 // upsertPaced is Upsert that waits out, and reports, the API's rate limits.
 func (c *Client) upsertPaced(ctx context.Context, id identity.Identity, p *pacer) error {
-	for attempt := 1; ; attempt++ {
+	failures, limited := 0, 0
+	for {
 		if d := p.wait(c.now()); d > 0 {
 			if err := c.sleep(ctx, d); err != nil {
 				return &APIError{Op: "upsert user", Err: err}
@@ -127,15 +134,21 @@ func (c *Client) upsertPaced(ctx context.Context, id identity.Identity, p *pacer
 		}
 		err := c.Upsert(ctx, id)
 		var ae *APIError
-		if err == nil || attempt >= BatchAttempts || !errors.As(err, &ae) || !ae.Retryable() {
+		if err == nil || !errors.As(err, &ae) || !ae.Retryable() {
 			return err
 		}
 		if ae.StatusCode != http.StatusTooManyRequests && ae.StatusCode != http.StatusServiceUnavailable {
 			// Not the API asking the batch to slow down: this user waits.
-			if err := c.sleep(ctx, defaultBatchPause<<(attempt-1)); err != nil {
+			if failures++; failures >= BatchAttempts {
+				return err
+			}
+			if err := c.sleep(ctx, defaultBatchPause<<(failures-1)); err != nil {
 				return &APIError{Op: "upsert user", Err: err}
 			}
 			continue
+		}
+		if limited++; limited >= BatchRateLimitAttempts {
+			return err
 		}
 		pause := ae.RetryAfter
 		if pause == 0 {

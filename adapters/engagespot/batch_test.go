@@ -172,7 +172,7 @@ func TestUpsertManyGivesUpAfterAttempts(t *testing.T) {
 	require.ErrorAs(t, err, &be)
 	require.Len(t, be.Failures, 2)
 	assert.ErrorIs(t, err, engagespot.ErrRateLimited)
-	assert.Equal(t, 2*engagespot.BatchAttempts, srv.Calls())
+	assert.Equal(t, 2*engagespot.BatchRateLimitAttempts, srv.Calls())
 	assert.Len(t, be.RetryableIdentities(), 2)
 	for _, d := range ft.Sleeps() {
 		assert.Equal(t, 2*time.Second, d)

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
+	"sync"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
@@ -266,3 +268,64 @@ func honoursContext(client goredis.UniversalClient) bool {
 	}
 	return false
 }
+
+// Record is what the fleet knows of one user (Store.Lookup).
+type Record struct {
+	Synced      bool          // a sync is recorded
+	Fingerprint uint64        // the profile's, when Synced
+	Remaining   time.Duration // until the record expires, when Synced
+	Leased      bool          // an instance holds the user's lease: a sync is under way
+}
+
+// Lookup reads identifier's record and lease, for tools (the autoidentify
+// command's status); the middleware never needs it.
+func (s *Store) Lookup(ctx context.Context, identifier string) (Record, error) {
+	keys := s.keys(identifier)
+	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+	pipe := s.client.Pipeline()
+	fp := pipe.Get(ctx, keys[0])
+	ttl := pipe.PTTL(ctx, keys[0])
+	lease := pipe.Exists(ctx, keys[1])
+	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, goredis.Nil) {
+		return Record{}, fmt.Errorf("%w: lookup: %w", ErrUnavailable, err)
+	}
+	var r Record
+	if v, err := fp.Result(); err == nil {
+		r.Synced = true
+		r.Fingerprint, _ = strconv.ParseUint(v, 16, 64)
+		r.Remaining = max(ttl.Val(), 0)
+	}
+	r.Leased = lease.Val() > 0
+	return r, nil
+}
+
+// Count counts the users the fleet has a record of, scanning the Store's
+// keys (on every primary of a cluster): for tools, not for a request path.
+func (s *Store) Count(ctx context.Context) (int, error) {
+	match := s.prefix + syncedKind + "*"
+	count := func(ctx context.Context, c goredis.UniversalClient) (int, error) {
+		n := 0
+		iter := c.Scan(ctx, 0, match, 1000).Iterator()
+		for iter.Next(ctx) {
+			n++
+		}
+		return n, iter.Err()
+	}
+	if cluster, ok := s.client.(*goredis.ClusterClient); ok {
+		var mu sync.Mutex
+		total := 0
+		err := cluster.ForEachMaster(ctx, func(ctx context.Context, c *goredis.Client) error {
+			n, err := count(ctx, c)
+			mu.Lock()
+			total += n
+			mu.Unlock()
+			return err
+		})
+		return total, err
+	}
+	return count(ctx, s.client)
+}
+
+// TTL is how long a sync is recorded (WithTTL).
+func (s *Store) TTL() time.Duration { return time.Duration(s.ttlMS) * time.Millisecond }

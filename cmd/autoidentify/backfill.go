@@ -1,0 +1,286 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/autoidentify/autoidentify/adapters/engagespot"
+	"github.com/autoidentify/autoidentify/identity"
+)
+
+const backfillUsage = `Usage: autoidentify backfill [flags] [FILE|-]
+
+Creates or updates, in Engagespot, every user of FILE (or of standard input,
+"-" or no FILE): JSON Lines, or CSV with a header. Keys and columns map as a
+token's claims do: the identifier from sub, the profile from email,
+phone_number, given_name, family_name, name and picture; --map changes it.
+Invalid lines are reported with their number and never stop the run. With
+REDIS_URL, each user synced is recorded in the fleet's Store, so that their
+first request through the middleware makes no API call.
+
+Exit status: 0 when every line was a user and every user was synced; 1
+otherwise (the summary and the report say which); 2 for a bad command line;
+130 when interrupted (what was under way was finished first, and --resume
+goes on from there).
+
+Flags:
+`
+
+// mapping is --map: attribute=claim, repeatable.
+type mapping []string
+
+func (m *mapping) String() string { return strings.Join(*m, ",") }
+
+func (m *mapping) Set(v string) error {
+	attr, claim, ok := strings.Cut(v, "=")
+	if !ok || attr == "" || claim == "" {
+		return fmt.Errorf("%q: want ATTRIBUTE=COLUMN, e.g. identifier=user_id or email=mail", v)
+	}
+	*m = append(*m, v)
+	return nil
+}
+
+// claimsOptions turns --map into the ClaimsMapper's options.
+func (m mapping) claimsOptions() []identity.ClaimsOption {
+	opts := []identity.ClaimsOption{identity.WithNumericIdentifiers()} // database ids are often numbers
+	for _, v := range m {
+		attr, claim, _ := strings.Cut(v, "=")
+		if attr == "identifier" {
+			opts = append(opts, identity.WithIdentifierClaim(claim))
+		} else {
+			opts = append(opts, identity.WithAttributeClaim(attr, claim))
+		}
+	}
+	return opts
+}
+
+func backfill(ctx context.Context, args []string, env environment, stdin io.Reader, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("backfill", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, backfillUsage); fs.PrintDefaults() }
+	var maps mapping
+	fs.Var(&maps, "map", "map an attribute from a column or key: `ATTRIBUTE=COLUMN` (identifier=user_id, email=mail, plan=plan_name); repeatable")
+	format := fs.String("format", "auto", "input `format`: jsonl, csv, or auto (an object first: jsonl)")
+	concurrency := fs.Int("concurrency", engagespot.DefaultBatchConcurrency, "API calls at once at most")
+	reportPath := fs.String("report", "", "write invalid and failed lines to `FILE` instead of standard error")
+	statePath := fs.String("state", "", "where the run records which lines were synced, for --resume (`FILE`; default FILE.autoidentify-state; needed for standard input)")
+	resume := fs.Bool("resume", false, "skip the lines an earlier run synced (see --state)")
+	dryRun := fs.Bool("dry-run", false, "validate every line and print, as JSON Lines, what would be sent; call nothing")
+	interval := fs.Duration("progress-interval", 5*time.Second, "how often progress is printed when standard error is not a terminal (0: never)")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		return exitUsage
+	}
+	if fs.NArg() > 1 {
+		fmt.Fprintln(stderr, "autoidentify backfill: one input at most")
+		return exitUsage
+	}
+	if *concurrency <= 0 {
+		fmt.Fprintln(stderr, "autoidentify backfill: --concurrency must be positive")
+		return exitUsage
+	}
+	mapper, err := identity.NewClaimsMapper(maps.claimsOptions()...)
+	if err != nil {
+		fmt.Fprintf(stderr, "autoidentify backfill: --map: %v\n", err)
+		return exitUsage
+	}
+
+	name := fs.Arg(0)
+	in, total := stdin, -1
+	if name != "" && name != "-" {
+		f, err := os.Open(name)
+		if err != nil {
+			fmt.Fprintf(stderr, "autoidentify backfill: %v\n", err)
+			return exitUsage
+		}
+		defer f.Close()
+		in = f
+		total = countLines(name, func(n string) (io.ReadCloser, error) { return os.Open(n) })
+		if *statePath == "" {
+			*statePath = name + ".autoidentify-state"
+		}
+	}
+	synced := &lines{}
+	if *resume {
+		if *statePath == "" {
+			fmt.Fprintln(stderr, "autoidentify backfill: --resume of standard input needs --state")
+			return exitUsage
+		}
+		if synced, err = loadState(*statePath); err != nil {
+			fmt.Fprintf(stderr, "autoidentify backfill: --resume: %v\n", err)
+			return exitUsage
+		}
+	}
+
+	report := stderr
+	if *reportPath != "" {
+		f, err := os.Create(*reportPath)
+		if err != nil {
+			fmt.Fprintf(stderr, "autoidentify backfill: --report: %v\n", err)
+			return exitUsage
+		}
+		defer f.Close()
+		report = f
+	}
+	var reportMu sync.Mutex
+	reportLine := func(line int, format string, args ...any) {
+		reportMu.Lock()
+		defer reportMu.Unlock()
+		fmt.Fprintf(report, "line %d: %s\n", line, fmt.Sprintf(format, args...))
+	}
+
+	br := bufio.NewReader(in)
+	if *format == "auto" {
+		if *format, err = detectFormat(br); err != nil {
+			fmt.Fprintf(stderr, "autoidentify backfill: %v\n", err)
+			return exitUsage
+		}
+	}
+	if *format != "jsonl" && *format != "csv" {
+		fmt.Fprintf(stderr, "autoidentify backfill: --format %q: want jsonl, csv or auto\n", *format)
+		return exitUsage
+	}
+
+	prog := newProgress(stderr, total, *interval)
+	var c counts
+	users := func(yield func(identity.Identity, int) bool) bool {
+		for r := range rows(br, *format) {
+			if ctx.Err() != nil {
+				return false // interrupted: start nobody else
+			}
+			switch {
+			case r.err != nil && r.line == 0: // the input failed
+				fmt.Fprintf(stderr, "autoidentify backfill: %v\n", r.err)
+				return false
+			case synced.has(r.line):
+				prog.update(func(c *counts) { c.skipped++ })
+				continue
+			case r.err != nil:
+				reportLine(r.line, "%v", r.err)
+				prog.update(func(c *counts) { c.invalid++ })
+				continue
+			}
+			id, err := mapper.Map(r.claims)
+			if err != nil {
+				reportLine(r.line, "%v", err)
+				prog.update(func(c *counts) { c.invalid++ })
+				continue
+			}
+			if !yield(id, r.line) {
+				return false
+			}
+		}
+		return true
+	}
+
+	if *dryRun {
+		enc := json.NewEncoder(stdout)
+		users(func(id identity.Identity, line int) bool {
+			_ = enc.Encode(struct {
+				Line       int              `json:"line"`
+				Identifier string           `json:"identifier"`
+				Profile    identity.Profile `json:"profile"`
+			}{line, id.Identifier, id.Profile})
+			prog.update(func(c *counts) { c.synced++ })
+			return true
+		})
+		prog.end("dry run (nothing sent)")
+		c = prog.counts()
+		return exitStatus(c, false)
+	}
+
+	client, err := env.client()
+	if err != nil {
+		fmt.Fprintf(stderr, "autoidentify backfill: %v\n", err)
+		return exitUsage
+	}
+	store, closeStore, err := env.store(ctx)
+	if err != nil {
+		fmt.Fprintf(stderr, "autoidentify backfill: %v\n", err)
+		return exitUsage
+	}
+	defer closeStore()
+
+	// The calls get a context Ctrl-C does not end: what was started is
+	// finished, so that none was sent without being recorded.
+	calls := context.WithoutCancel(ctx)
+	var lineOf []int // by the batch's index; report runs one call at a time
+	var linesMu sync.Mutex
+	seq := func(yield func(identity.Identity) bool) {
+		users(func(id identity.Identity, line int) bool {
+			linesMu.Lock()
+			lineOf = append(lineOf, line)
+			linesMu.Unlock()
+			return yield(id)
+		})
+	}
+	stopErr := client.UpsertEach(calls, seq, *concurrency, func(r engagespot.Result) {
+		linesMu.Lock()
+		line := lineOf[r.Index]
+		linesMu.Unlock()
+		if r.Err != nil {
+			reportLine(line, "%s: %v", r.Identity.Identifier, r.Err)
+			prog.update(func(c *counts) { c.failed++ })
+			return
+		}
+		if store != nil {
+			// As the middleware records a sync: its next Claim answers synced.
+			if err := store.Done(calls, r.Identity.Identifier, r.Identity.Profile.Fingerprint()); err != nil {
+				reportLine(line, "%s: synced, but not recorded in the Store: %v", r.Identity.Identifier, err)
+			}
+		}
+		synced.add(line)
+		prog.update(func(c *counts) { c.synced++ })
+	})
+	how := "done"
+	stoppedByCtx := interrupted(ctx, nil)
+	switch {
+	case stoppedByCtx:
+		how = "interrupted"
+	case stopErr != nil:
+		how = "stopped"
+		fmt.Fprintf(stderr, "autoidentify backfill: %v\n", stopErr)
+		if errors.Is(stopErr, engagespot.ErrUnauthorized) {
+			fmt.Fprintln(stderr, "autoidentify backfill: the API refused the credentials: check ENGAGESPOT_API_KEY and ENGAGESPOT_API_SECRET")
+		}
+	}
+	prog.end(how)
+	c = prog.counts()
+	if *statePath != "" {
+		if err := saveState(*statePath, name, synced); err != nil {
+			fmt.Fprintf(stderr, "autoidentify backfill: saving the state: %v\n", err)
+		} else if how != "done" || c.failed+c.invalid > 0 {
+			fmt.Fprintf(stderr, "to go on without sending anyone twice: autoidentify backfill --resume%s %s\n", stateFlag(*statePath, name), name)
+		}
+	}
+	if stoppedByCtx {
+		return exitInterrupted
+	}
+	return exitStatus(c, stopErr != nil)
+}
+
+// stateFlag is the --state flag a resume needs, if not the default.
+func stateFlag(path, name string) string {
+	if name != "" && name != "-" && path == name+".autoidentify-state" {
+		return ""
+	}
+	return " --state " + path
+}
+
+func exitStatus(c counts, stopped bool) int {
+	if stopped || c.failed > 0 || c.invalid > 0 {
+		return exitFailed
+	}
+	return exitOK
+}

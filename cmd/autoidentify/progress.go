@@ -1,0 +1,109 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/term"
+)
+
+// counts is where a backfill stands.
+type counts struct {
+	synced, failed, invalid, skipped int
+}
+
+func (c counts) done() int { return c.synced + c.failed + c.invalid + c.skipped }
+
+// progress shows a backfill as it goes: a bar redrawn in place on a
+// terminal, a plain line every interval otherwise, so that a log of a run in
+// CI or cron stays readable.
+type progress struct {
+	w        io.Writer
+	bar      bool
+	total    int // lines, -1 if unknown
+	interval time.Duration
+	start    time.Time
+
+	mu   sync.Mutex
+	now  counts
+	stop chan struct{}
+	wg   sync.WaitGroup
+}
+
+func newProgress(w io.Writer, total int, interval time.Duration) *progress {
+	f, isFile := w.(*os.File)
+	p := &progress{w: w, bar: isFile && term.IsTerminal(int(f.Fd())), total: total, interval: interval, start: time.Now(), stop: make(chan struct{})}
+	every := interval
+	if p.bar {
+		every = 200 * time.Millisecond
+	}
+	if every > 0 {
+		p.wg.Go(func() {
+			t := time.NewTicker(every)
+			defer t.Stop()
+			for {
+				select {
+				case <-t.C:
+					p.show()
+				case <-p.stop:
+					return
+				}
+			}
+		})
+	}
+	return p
+}
+
+func (p *progress) update(f func(*counts)) {
+	p.mu.Lock()
+	f(&p.now)
+	p.mu.Unlock()
+}
+
+func (p *progress) counts() counts {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.now
+}
+
+func (p *progress) show() {
+	c := p.counts()
+	elapsed := time.Since(p.start)
+	rate := float64(c.synced+c.failed) / max(elapsed.Seconds(), 0.001)
+	of, eta := "", ""
+	if p.total > 0 {
+		of = fmt.Sprintf("/%d (%d%%)", p.total, 100*c.done()/p.total)
+		if left := p.total - c.done(); rate > 0 && left > 0 {
+			eta = fmt.Sprintf(", ETA %s", (time.Duration(float64(left)/rate) * time.Second).Round(time.Second))
+		}
+	}
+	text := fmt.Sprintf("%d%s lines, %.0f users/s%s, %d failed, %d invalid", c.done(), of, rate, eta, c.failed, c.invalid)
+	if !p.bar {
+		fmt.Fprintf(p.w, "progress: %s\n", text)
+		return
+	}
+	const width = 30
+	filled := 0
+	if p.total > 0 {
+		filled = min(width, width*c.done()/p.total)
+	}
+	fmt.Fprintf(p.w, "\r[%s%s] %s\033[K", strings.Repeat("=", filled), strings.Repeat(" ", width-filled), text)
+}
+
+// end stops the updates and prints the summary.
+func (p *progress) end(how string) {
+	close(p.stop)
+	p.wg.Wait()
+	if p.bar {
+		p.show()
+		fmt.Fprintln(p.w)
+	}
+	c := p.counts()
+	took := time.Since(p.start)
+	fmt.Fprintf(p.w, "%s: %d synced, %d failed, %d invalid, %d already synced (skipped), in %s (%.0f users/s)\n",
+		how, c.synced, c.failed, c.invalid, c.skipped, took.Round(time.Millisecond), float64(c.synced)/max(took.Seconds(), 0.001))
+}

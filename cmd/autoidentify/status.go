@@ -1,0 +1,70 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/autoidentify/autoidentify/adapters/redis"
+)
+
+const statusUsage = `Usage: autoidentify status [flags] [ID...]
+
+Says what the fleet's Store (REDIS_URL) knows: how many users it has a
+record of and, for each ID, when it was synced and whether an instance is
+syncing it now. Engagespot has no API to read a user, so without REDIS_URL
+there is nothing to ask.
+
+Flags:
+`
+
+func status(ctx context.Context, args []string, env environment, _ io.Reader, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("status", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, statusUsage); fs.PrintDefaults() }
+	prefix := fs.String("prefix", redis.DefaultPrefix, "the Store's key prefix (redis.WithPrefix)")
+	ttl := fs.Duration("ttl", redis.DefaultTTL, "the Store's TTL (redis.WithTTL), to tell when a user was synced")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		return exitUsage
+	}
+	if env.redisURL == "" {
+		fmt.Fprintln(stderr, "autoidentify status: REDIS_URL is unset: who is synced is known to the fleet's Store alone (Engagespot has no API to read a user), so there is nothing to ask")
+		return exitUsage
+	}
+	store, closeStore, err := env.store(ctx, redis.WithPrefix(*prefix), redis.WithTTL(*ttl))
+	if err != nil {
+		fmt.Fprintf(stderr, "autoidentify status: %v\n", err)
+		return exitUsage
+	}
+	defer closeStore()
+	n, err := store.Count(ctx)
+	if err != nil {
+		fmt.Fprintf(stderr, "autoidentify status: %v\n", err)
+		return exitFailed
+	}
+	fmt.Fprintf(stdout, "the fleet has a record of %d users (synced within the TTL, %s)\n", n, store.TTL())
+	for _, id := range fs.Args() {
+		r, err := store.Lookup(ctx, id)
+		if err != nil {
+			fmt.Fprintf(stderr, "%s: %v\n", id, err)
+			return exitFailed
+		}
+		line := "not synced within the TTL"
+		if r.Synced {
+			ago := (store.TTL() - r.Remaining).Round(time.Second)
+			line = fmt.Sprintf("synced about %s ago (profile fingerprint %x), synced again after %s", ago, r.Fingerprint, r.Remaining.Round(time.Second))
+		}
+		lease := "no sync under way"
+		if r.Leased {
+			lease = "an instance holds the lease: a sync is under way"
+		}
+		fmt.Fprintf(stdout, "%s: %s; %s\n", id, line, lease)
+	}
+	return exitOK
+}
