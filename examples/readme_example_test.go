@@ -105,8 +105,9 @@ func Example_readmeBackfill() {
 		}
 	}
 
-	if err := client.DeleteUser(ctx, "user-1"); err != nil && !errors.Is(err, engagespot.ErrNotFound) {
+	// In Engagespot, in the cache, and with a fleet Store in every instance's: if they come back,
+	// their next request creates them again.
+	if err := m.Delete(ctx, "user-1"); err != nil {
 		log.Fatal(err)
 	}
-	m.Forget("user-1") // if they come back, their next request creates them again
 }

@@ -257,10 +257,15 @@ func backfill(ctx context.Context, args []string, env environment, stdin io.Read
 	}
 	prog.end(how)
 	c = prog.counts()
-	if *statePath != "" {
+	complete := how == "done" && c.failed+c.invalid == 0
+	switch {
+	case *statePath == "":
+	case complete:
+		_ = os.Remove(*statePath) // nothing left to resume
+	default:
 		if err := saveState(*statePath, name, synced); err != nil {
 			fmt.Fprintf(stderr, "autoidentify backfill: saving the state: %v\n", err)
-		} else if how != "done" || c.failed+c.invalid > 0 {
+		} else {
 			fmt.Fprintf(stderr, "to go on without sending anyone twice: autoidentify backfill --resume%s %s\n", stateFlag(*statePath, name), name)
 		}
 	}

@@ -353,3 +353,33 @@ func serve(m *middleware.Middleware, id identity.Identity) {
 	r := httptest.NewRequest(http.MethodGet, "/", nil)
 	m.Handler(http.NotFoundHandler()).ServeHTTP(httptest.NewRecorder(), r.WithContext(identity.NewContext(r.Context(), id)))
 }
+
+// BenchmarkBackfill runs the command on 10 000 users against the fake API
+// (answering at once) and reports users synced per second, at each
+// --concurrency: go test -run '^$' -bench Backfill ./cmd/autoidentify
+func BenchmarkBackfill(b *testing.B) {
+	for _, concurrency := range []string{"1", "8", "32"} {
+		b.Run("concurrency="+concurrency, func(b *testing.B) {
+			api := engagespottest.NewServer(b)
+			var sb strings.Builder
+			for i := 1; i <= 10_000; i++ {
+				fmt.Fprintf(&sb, `{"sub":"user-%d","email":"user-%d@example.com"}`+"\n", i, i)
+			}
+			path := filepath.Join(b.TempDir(), "users.jsonl")
+			require.NoError(b, os.WriteFile(path, []byte(sb.String()), 0o600))
+			bin, err := binary()
+			require.NoError(b, err)
+			var took time.Duration
+			for b.Loop() {
+				c := exec.Command(bin, "backfill", "--concurrency", concurrency, "--progress-interval", "0", path)
+				c.Env = []string{"ENGAGESPOT_API_KEY=" + api.APIKey, "ENGAGESPOT_API_SECRET=" + api.APISecret, "ENGAGESPOT_BASE_URL=" + api.URL()}
+				start := time.Now()
+				out, err := c.CombinedOutput()
+				took += time.Since(start)
+				require.NoError(b, err, "%s", out)
+				_ = os.Remove(path + ".autoidentify-state")
+			}
+			b.ReportMetric(float64(10_000*b.N)/took.Seconds(), "users/s")
+		})
+	}
+}
