@@ -28,6 +28,12 @@ const (
 	// asks the batch to slow down, which is no fault of the user, so these
 	// do not count toward BatchAttempts.
 	BatchRateLimitAttempts = 10
+	// BatchPauseAfter and BatchPauseFor pause a batch as the middleware
+	// pauses its calls (its WithPause defaults): after this many failures in
+	// a row worth retrying, the API is likely down, and the batch stops
+	// starting calls for BatchPauseFor rather than failing every user.
+	BatchPauseAfter = 5
+	BatchPauseFor   = 30 * time.Second
 	// MaxBatchPause is the longest Retry-After a batch waits out; a longer
 	// one fails the user (retryable) instead of stalling the batch.
 	MaxBatchPause = time.Minute
@@ -55,8 +61,9 @@ type Result struct {
 // retries by) is tried again: when the API rate limits (429, 503), the
 // whole batch stops starting calls for the Retry-After (at most
 // MaxBatchPause), BatchRateLimitAttempts times at most; after a network
-// error, a timeout, 408 or another 5xx, that user alone waits, 1 s then 2 s,
-// BatchAttempts times in all.
+// error, a timeout, 408 or another 5xx, that user waits, 1 s then 2 s,
+// BatchAttempts times in all, and after BatchPauseAfter such failures in a
+// row the whole batch pauses for BatchPauseFor, as the middleware does.
 // Bad credentials (401, 403) stop the batch: every later call would fail
 // the same way.
 //
@@ -135,10 +142,15 @@ func (c *Client) upsertPaced(ctx context.Context, id identity.Identity, p *pacer
 		err := c.Upsert(ctx, id)
 		var ae *APIError
 		if err == nil || !errors.As(err, &ae) || !ae.Retryable() {
+			if err == nil {
+				p.succeeded()
+			}
 			return err
 		}
 		if ae.StatusCode != http.StatusTooManyRequests && ae.StatusCode != http.StatusServiceUnavailable {
-			// Not the API asking the batch to slow down: this user waits.
+			// Not the API asking the batch to slow down: this user waits,
+			// and the whole batch if the API fails call after call.
+			p.failed(c.now())
 			if failures++; failures >= BatchAttempts {
 				return err
 			}
@@ -161,10 +173,29 @@ func (c *Client) upsertPaced(ctx context.Context, id identity.Identity, p *pacer
 	}
 }
 
-// pacer holds a batch's calls back until the API's Retry-After has passed.
+// pacer holds a batch's calls back until the API's Retry-After has passed,
+// or the pause after BatchPauseAfter failures in a row.
 type pacer struct {
-	mu    sync.Mutex
-	until time.Time
+	mu       sync.Mutex
+	until    time.Time
+	failures int // in a row, of any user
+}
+
+func (p *pacer) succeeded() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.failures = 0
+}
+
+func (p *pacer) failed(now time.Time) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.failures++; p.failures >= BatchPauseAfter {
+		p.failures = 0
+		if t := now.Add(BatchPauseFor); t.After(p.until) {
+			p.until = t
+		}
+	}
 }
 
 func (p *pacer) pauseUntil(t time.Time) {

@@ -335,3 +335,21 @@ func TestUpsertManyRetriesWhatTheMiddlewareRetries(t *testing.T) {
 type roundTrip func(*http.Request) (*http.Response, error)
 
 func (f roundTrip) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// An API that fails call after call pauses the whole batch, as it pauses
+// the middleware's calls, rather than failing every user in a second.
+func TestUpsertManyPausesWhenTheAPIKeepsFailing(t *testing.T) {
+	t.Parallel()
+	c, srv, ft := setupBatch(t)
+	srv.FailNext(engagespot.BatchPauseAfter, http.StatusBadGateway)
+	// One call at a time: a fails its three attempts, b its first two: five
+	// in a row, and the batch pauses, after b's own 2 s, before b's third.
+	err := c.UpsertMany(t.Context(), users("a", "b", "c", "d"), 1)
+	var be *engagespot.BatchError
+	require.ErrorAs(t, err, &be)
+	require.Len(t, be.Failures, 1)
+	assert.Equal(t, "a", be.Failures[0].Identity.Identifier)
+	assert.Equal(t, []time.Duration{time.Second, 2 * time.Second, time.Second, 2 * time.Second, engagespot.BatchPauseFor - 2*time.Second}, ft.Sleeps(),
+		"a's and b's own backoffs, then the rest of the batch's pause")
+	assert.Equal(t, []string{"b", "c", "d"}, srv.Identifiers(), "everyone after the pause synced")
+}
