@@ -37,6 +37,7 @@ type engine struct {
 	dir            Directory
 	store          Store
 	notifier       StoreNotifier // store, if it is one
+	stopForgets    func()        // ends the StoreDeleter's OnForget
 	cache          *cache
 	breaker        *breaker
 	log            *slog.Logger
@@ -126,9 +127,10 @@ func newEngine(dir Directory, c *config) *engine {
 		owed:           make(map[string]*storeWrite),
 	}
 	e.notifier, _ = c.store.(StoreNotifier)
+	e.stopForgets = func() {}
 	if d, ok := c.store.(StoreDeleter); ok {
 		// Another instance deleted the user: their next request here syncs them.
-		d.OnForget(func(identifier string) { e.cache.forget(e.cache.hashOf(identifier)) })
+		e.stopForgets = d.OnForget(func(identifier string) { e.cache.forget(e.cache.hashOf(identifier)) })
 	}
 	e.ctx, e.cancel = context.WithCancel(context.Background())
 	if e.clock == nil {
@@ -637,6 +639,7 @@ func (e *engine) close(ctx context.Context) error {
 		e.log.Warn("middleware: closed before every sync ended", "dropped", len(left), "err", err)
 	}
 	e.settleOwed()
+	e.stopForgets()
 	if err == nil {
 		e.wg.Wait()
 	}

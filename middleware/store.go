@@ -74,7 +74,7 @@ type StoreDeleter interface {
 	// Forget drops identifier's record, so the next Claim syncs them again,
 	// and has every instance's OnForget functions called with identifier.
 	Forget(ctx context.Context, identifier string) error
-	// OnForget calls f with each identifier any instance forgets; f returns
-	// quickly.
-	OnForget(f func(identifier string))
+	// OnForget calls f with each identifier any instance forgets, until
+	// stop; f returns quickly.
+	OnForget(f func(identifier string)) (stop func())
 }

@@ -34,12 +34,14 @@ type notifier struct {
 	sub     *goredis.PubSub
 	retryAt time.Time // after a failed subscribe: none before
 	waiters map[string]map[*waiter]struct{}
-	forgets []func(identifier string)
+	forgets map[*forgetter]struct{}
 	closed  bool
 	wg      sync.WaitGroup
 }
 
 type waiter struct{ f func() }
+
+type forgetter struct{ f func(identifier string) }
 
 // NotifyDone calls f once, soon after identifier's lease holder (on any
 // instance) calls Done or Release; stop cancels it. It implements
@@ -51,16 +53,27 @@ func (s *Store) NotifyDone(identifier string, f func()) (stop func()) {
 }
 
 // OnForget calls f, from the subscription's goroutine, with each identifier
-// any instance sharing the Store forgets (Forget), until Close; f returns
-// quickly. It implements middleware.StoreDeleter: the middleware drops such
-// a user from its cache, so a deleted user who comes back is created again
-// at once. It subscribes now, if Redis answers; a subscription that failed
-// is tried again when NotifyDone or OnForget is next called.
-func (s *Store) OnForget(f func(identifier string)) {
-	s.notifier.mu.Lock()
-	defer s.notifier.mu.Unlock()
-	s.notifier.forgets = append(s.notifier.forgets, f)
-	s.notifier.subscribedLocked()
+// any instance sharing the Store forgets (Forget), until stop or Close; f
+// returns quickly. It implements middleware.StoreDeleter: the middleware
+// drops such a user from its cache, so a deleted user who comes back is
+// created again at once. It subscribes now, if Redis answers; a
+// subscription that failed is tried again when NotifyDone or OnForget is
+// next called.
+func (s *Store) OnForget(f func(identifier string)) (stop func()) {
+	n := &s.notifier
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.closed {
+		return func() {}
+	}
+	r := &forgetter{f: f}
+	n.forgets[r] = struct{}{}
+	n.subscribedLocked()
+	return func() {
+		n.mu.Lock()
+		defer n.mu.Unlock()
+		delete(n.forgets, r)
+	}
 }
 
 // Close ends the subscription NotifyDone opened, if any. Close the Store
@@ -142,7 +155,10 @@ func (n *notifier) wake(key string) {
 // forgot calls, outside the lock, every OnForget function.
 func (n *notifier) forgot(identifier string) {
 	n.mu.Lock()
-	fs := n.forgets
+	fs := make([]func(string), 0, len(n.forgets))
+	for r := range n.forgets {
+		fs = append(fs, r.f)
+	}
 	n.mu.Unlock()
 	for _, f := range fs {
 		f(identifier)

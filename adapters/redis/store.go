@@ -94,7 +94,8 @@ func New(client goredis.UniversalClient, opts ...Option) (*Store, error) {
 		bounded: honoursContext(client),
 		breaker: breaker{cooldown: cfg.cooldown, now: cfg.now},
 		notifier: notifier{
-			client: client, channel: cfg.prefix + channelKind, forget: cfg.prefix + forgetKind,
+			forgets: make(map[*forgetter]struct{}),
+			client:  client, channel: cfg.prefix + channelKind, forget: cfg.prefix + forgetKind,
 			timeout: cfg.timeout, cooldown: cfg.cooldown, now: cfg.now,
 		},
 	}, nil
