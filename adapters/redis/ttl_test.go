@@ -19,10 +19,11 @@ import (
 func TestFleetResyncsEveryTTL(t *testing.T) {
 	t.Parallel()
 	// The middleware checks TTLs to the second, so a sync follows the last
-	// one by a TTL plus up to a second: at 0, 2-3, 4-6, 6-9 s. Before the
-	// fix, by a TTL more: at 0, 4-5, 8-10 s.
+	// one by a TTL plus up to a second (more on a loaded machine): at 0,
+	// 2-3.5, 4-7, 6-10.5 s, 4 to 6 syncs in 11 s. Before the fix, by a TTL
+	// more: at 0, 4-5, 8-10 s, 3 syncs.
 	const ttl = 2 * time.Second
-	const span = 4*ttl + 1500*time.Millisecond
+	const span = 4*ttl + 3*time.Second
 	for _, size := range []int{1, 2} {
 		t.Run(map[int]string{1: "one instance", 2: "two instances"}[size], func(t *testing.T) {
 			t.Parallel()
@@ -44,7 +45,7 @@ func TestFleetResyncsEveryTTL(t *testing.T) {
 			calls := api.CallsFor("ann")
 			t.Logf("%d API calls over %v with TTL %v", calls, span, ttl)
 			assert.GreaterOrEqual(t, calls, 4, "a sync per TTL (and a second), not per two TTLs")
-			assert.LessOrEqual(t, calls, 5, "one sync per TTL for the whole fleet")
+			assert.LessOrEqual(t, calls, 6, "one sync per TTL for the whole fleet")
 		})
 	}
 }
