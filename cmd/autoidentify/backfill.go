@@ -200,12 +200,7 @@ func backfill(ctx context.Context, args []string, env environment, stdin io.Read
 		return exitStatus(c, false)
 	}
 
-	client, err := env.client()
-	if err != nil {
-		fmt.Fprintf(stderr, "autoidentify backfill: %v\n", err)
-		return exitUsage
-	}
-	store, closeStore, err := env.store(ctx)
+	client, store, closeStore, err := env.connect(ctx)
 	if err != nil {
 		fmt.Fprintf(stderr, "autoidentify backfill: %v\n", err)
 		return exitUsage

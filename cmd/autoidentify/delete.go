@@ -63,12 +63,7 @@ func deleteUsers(ctx context.Context, args []string, env environment, stdin io.R
 		fs.Usage()
 		return exitUsage
 	}
-	client, err := env.client()
-	if err != nil {
-		fmt.Fprintf(stderr, "autoidentify delete: %v\n", err)
-		return exitUsage
-	}
-	store, closeStore, err := env.store(ctx)
+	client, store, closeStore, err := env.connect(ctx)
 	if err != nil {
 		fmt.Fprintf(stderr, "autoidentify delete: %v\n", err)
 		return exitUsage

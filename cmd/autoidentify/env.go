@@ -46,6 +46,18 @@ func (e environment) client() (*engagespot.Client, error) {
 	return engagespot.New(e.apiKey, e.apiSecret, engagespot.WithBaseURL(e.baseURL))
 }
 
+// connect opens what a command that writes needs: the client, and the
+// fleet's Store with REDIS_URL (nil without). close ends the Store.
+func (e environment) connect(ctx context.Context) (client *engagespot.Client, s *redis.Store, close func(), err error) {
+	if client, err = e.client(); err != nil {
+		return nil, nil, nil, err
+	}
+	if s, close, err = e.store(ctx); err != nil {
+		return nil, nil, nil, err
+	}
+	return client, s, close, nil
+}
+
 // store opens the fleet's Store when REDIS_URL is set (nil, nil when not),
 // pinging it so that a Redis that does not answer is said now, with its
 // cause. close ends it and its client.
