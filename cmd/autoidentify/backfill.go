@@ -185,6 +185,7 @@ func backfill(ctx context.Context, args []string, env environment, stdin io.Read
 	}
 
 	if *dryRun {
+		prog.verb = "valid (not sent)"
 		enc := json.NewEncoder(stdout)
 		users(func(id identity.Identity, line int) bool {
 			_ = enc.Encode(struct {
@@ -195,7 +196,7 @@ func backfill(ctx context.Context, args []string, env environment, stdin io.Read
 			prog.update(func(c *counts) { c.synced++ })
 			return true
 		})
-		prog.end("dry run (nothing sent)")
+		prog.end("dry run")
 		c = prog.counts()
 		return exitStatus(c, false)
 	}

@@ -250,6 +250,7 @@ func TestBackfillDryRun(t *testing.T) {
 	require.Len(t, out, 99)
 	assert.JSONEq(t, `{"line":1,"identifier":"user-1","profile":{"email":"user-1@example.com","firstName":"U1","plan":"U1"}}`, out[0])
 	assert.Contains(t, c.stderr.String(), "line 7: identity: no identifier claim")
+	assert.Contains(t, c.stderr.String(), "dry run: 99 valid (not sent), 0 failed, 1 invalid")
 }
 
 // A user backfilled with REDIS_URL is recorded as the middleware records a

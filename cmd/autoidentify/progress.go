@@ -27,6 +27,7 @@ type progress struct {
 	total    int // lines, -1 if unknown
 	interval time.Duration
 	start    time.Time
+	verb     string // what the users counted as synced were: "synced", or "valid" in a dry run
 
 	mu   sync.Mutex
 	now  counts
@@ -36,7 +37,7 @@ type progress struct {
 
 func newProgress(w io.Writer, total int, interval time.Duration) *progress {
 	f, isFile := w.(*os.File)
-	p := &progress{w: w, bar: isFile && term.IsTerminal(int(f.Fd())), total: total, interval: interval, start: time.Now(), stop: make(chan struct{})}
+	p := &progress{w: w, bar: isFile && term.IsTerminal(int(f.Fd())), total: total, interval: interval, start: time.Now(), verb: "synced", stop: make(chan struct{})}
 	every := interval
 	if p.bar {
 		every = 200 * time.Millisecond
@@ -104,6 +105,6 @@ func (p *progress) end(how string) {
 	}
 	c := p.counts()
 	took := time.Since(p.start)
-	fmt.Fprintf(p.w, "%s: %d synced, %d failed, %d invalid, %d already synced (skipped), in %s (%.0f users/s)\n",
-		how, c.synced, c.failed, c.invalid, c.skipped, took.Round(time.Millisecond), float64(c.synced)/max(took.Seconds(), 0.001))
+	fmt.Fprintf(p.w, "%s: %d %s, %d failed, %d invalid, %d already synced (skipped), in %s (%.0f users/s)\n",
+		how, c.synced, p.verb, c.failed, c.invalid, c.skipped, took.Round(time.Millisecond), float64(c.synced)/max(took.Seconds(), 0.001))
 }
