@@ -39,6 +39,15 @@ type Extractor interface {
 	Extract(r *http.Request) (id Identity, ok bool, err error)
 }
 
+// FingerprintExtractor is an Extractor that can also give the identity's
+// Profile.Fingerprint, because it has it already (JWTExtractor, from its
+// verified-token cache). The fingerprint is 0 when it does not have it:
+// the caller then computes it.
+type FingerprintExtractor interface {
+	Extractor
+	ExtractFingerprint(r *http.Request) (id Identity, fingerprint uint64, ok bool, err error)
+}
+
 // ExtractorFunc adapts a function to an Extractor.
 type ExtractorFunc func(r *http.Request) (Identity, bool, error)
 

@@ -30,7 +30,7 @@ type JWTExtractor struct {
 	sources  []TokenSource
 	mapper   *ClaimsMapper
 	maxSize  int
-	verified *TokenCache[Identity] // nil: none
+	verified *TokenCache[verified] // nil: none
 	rotating RotatingKeySource     // keys, if they rotate
 	now      func() time.Time
 }
@@ -115,7 +115,7 @@ func NewJWT(keys KeySource, opts ...JWTOption) (*JWTExtractor, error) {
 	e.rotating, _ = keys.(RotatingKeySource)
 	if cfg.cacheEntries > 0 && (static || e.rotating != nil) {
 		var err error
-		if e.verified, err = NewTokenCache[Identity](cfg.cacheEntries, cfg.cacheBytes, cfg.cacheMaxAge, cfg.leeway); err != nil {
+		if e.verified, err = NewTokenCache[verified](cfg.cacheEntries, cfg.cacheBytes, cfg.cacheMaxAge, cfg.leeway); err != nil {
 			return nil, err
 		}
 	}
@@ -159,15 +159,30 @@ func checkAlgorithms(algs []string) error {
 // token that fails verification is an error wrapping ErrInvalidToken; a
 // verified token without a valid identifier is the ClaimsMapper's error.
 func (e *JWTExtractor) Extract(r *http.Request) (Identity, bool, error) {
+	id, _, ok, err := e.ExtractFingerprint(r)
+	return id, ok, err
+}
+
+// ExtractFingerprint is Extract that also returns the identity's
+// Profile.Fingerprint, which a verified-token cache hit has already: the
+// middleware asks for it (FingerprintExtractor) rather than hashing the
+// profile again.
+func (e *JWTExtractor) ExtractFingerprint(r *http.Request) (Identity, uint64, bool, error) {
 	token := e.token(r)
 	if token == "" {
-		return Identity{}, false, nil
+		return Identity{}, 0, false, nil
 	}
-	id, err := e.Verify(token)
+	v, err := e.verify(token)
 	if err != nil {
-		return Identity{}, false, err
+		return Identity{}, 0, false, err
 	}
-	return id, true, nil
+	return v.id, v.fingerprint, true, nil
+}
+
+// verified is what the verified-token cache keeps of a token.
+type verified struct {
+	id          Identity
+	fingerprint uint64 // id.Profile.Fingerprint()
 }
 
 func (e *JWTExtractor) token(r *http.Request) string {
@@ -182,24 +197,32 @@ func (e *JWTExtractor) token(r *http.Request) string {
 // Verify verifies a token taken from anywhere and maps its claims, with the
 // same rules and errors as Extract; an empty token is an ErrInvalidToken.
 func (e *JWTExtractor) Verify(token string) (Identity, error) {
+	v, err := e.verify(token)
+	return v.id, err
+}
+
+// verify is Verify, with the fingerprint: from the cache, or computed once
+// for it (only where there is a cache: elsewhere the caller computes it if
+// it needs it).
+func (e *JWTExtractor) verify(token string) (verified, error) {
 	// Size and shape first: cheap, and before any decoding of attacker input.
 	switch {
 	case token == "":
-		return Identity{}, fmt.Errorf("%w: empty", ErrInvalidToken)
+		return verified{}, fmt.Errorf("%w: empty", ErrInvalidToken)
 	case len(token) > e.maxSize:
-		return Identity{}, fmt.Errorf("%w: %d bytes, limit %d", ErrInvalidToken, len(token), e.maxSize)
+		return verified{}, fmt.Errorf("%w: %d bytes, limit %d", ErrInvalidToken, len(token), e.maxSize)
 	case strings.Count(token, ".") != 2:
-		return Identity{}, fmt.Errorf("%w: want three dot-separated segments", ErrInvalidToken)
+		return verified{}, fmt.Errorf("%w: want three dot-separated segments", ErrInvalidToken)
 	}
 	var now time.Time
 	var gen uint64
 	if e.verified != nil {
 		now, gen = e.now(), e.generation() // the generation before verifying: see TokenCache.Put
-		if id, ok := e.verified.Get(token, now, gen); ok {
-			if id.Profile.Custom != nil {
-				id.Profile.Custom = maps.Clone(id.Profile.Custom) // the caller may change its map, never the cache's
+		if v, ok := e.verified.Get(token, now, gen); ok {
+			if v.id.Profile.Custom != nil {
+				v.id.Profile.Custom = maps.Clone(v.id.Profile.Custom) // the caller may change its map, never the cache's
 			}
-			return id, nil
+			return v, nil
 		}
 	}
 	claims := claimsPool.Get().(jwt.MapClaims)
@@ -212,16 +235,18 @@ func (e *JWTExtractor) Verify(token string) (Identity, error) {
 	} else {
 		err = fmt.Errorf("%w: %w", ErrInvalidToken, err)
 	}
+	v := verified{id: id}
 	if err == nil && e.verified != nil {
-		cached := id
-		if cached.Profile.Custom != nil {
-			cached.Profile.Custom = maps.Clone(cached.Profile.Custom) // the cache's own, whatever the caller does with id's
+		v.fingerprint = id.Profile.Fingerprint()
+		cached := v
+		if cached.id.Profile.Custom != nil {
+			cached.id.Profile.Custom = maps.Clone(cached.id.Profile.Custom) // the cache's own, whatever the caller does with id's
 		}
 		e.verified.Put(token, cached, id.size(), numericDate(claims["exp"]), numericDate(claims["nbf"]), now, gen)
 	}
 	clear(claims)
 	claimsPool.Put(claims)
-	return id, err
+	return v, err
 }
 
 func (e *JWTExtractor) generation() uint64 {

@@ -286,3 +286,19 @@ func BenchmarkVerifiedCacheMemory(b *testing.B) {
 		runtime.KeepAlive(e)
 	}
 }
+
+// The fingerprint of a verified token's profile is computed once, and a hit
+// hands it out with the identity (FingerprintExtractor).
+func TestVerifiedCacheKeepsTheFingerprint(t *testing.T) {
+	t.Parallel()
+	k := keys()
+	e := newCachedJWT(t, HMACKey(k.hmac256), &clockAt{t: testNow})
+	r := bearer(sign(t, jwt.SigningMethodHS256, k.hmac256, validClaims()))
+	for range 2 { // a miss, then a hit
+		id, fp, ok, err := e.ExtractFingerprint(r)
+		require.NoError(t, err)
+		require.True(t, ok)
+		assert.Equal(t, id.Profile.Fingerprint(), fp)
+	}
+	var _ FingerprintExtractor = e
+}

@@ -149,7 +149,15 @@ func newEngine(dir Directory, c *config) *engine {
 // reading it from the context take Route.identifyInContext): a user synced
 // with this profile costs a fingerprint and a cache hit, which takes no lock.
 func (e *engine) observe(ctx context.Context, id *identity.Identity) {
-	fp := id.Profile.Fingerprint()
+	e.observeFingerprint(ctx, id, 0)
+}
+
+// observeFingerprint is observe for an identity whose profile's fingerprint
+// the extractor gave (identity.FingerprintExtractor); 0 computes it.
+func (e *engine) observeFingerprint(ctx context.Context, id *identity.Identity, fp uint64) {
+	if fp == 0 {
+		fp = id.Profile.Fingerprint()
+	}
 	k := e.cache.key(id.Identifier, fp)
 	if e.cache.hit(k) {
 		return

@@ -23,7 +23,8 @@ type Route struct {
 
 	// Resolved once, so the request path only reads.
 	extractor identity.Extractor
-	inContext bool // the extractor reads the identity from the context: no need to put it there
+	inContext bool                          // the extractor reads the identity from the context: no need to put it there
+	withFP    identity.FingerprintExtractor // extractor, if it gives fingerprints
 	sync      bool
 	cache     *cache
 	watch     watch // for a route that never finds a user
@@ -34,6 +35,7 @@ func newRoute(m *Middleware, cfg route) *Route {
 	if rt.extractor == nil {
 		rt.extractor, rt.inContext = identity.InContext, true
 	}
+	rt.withFP, _ = rt.extractor.(identity.FingerprintExtractor)
 	return rt
 }
 
@@ -71,14 +73,22 @@ func (rt *Route) Identify(w http.ResponseWriter, r *http.Request) (*http.Request
 	if rt.inContext {
 		return rt.identifyInContext(w, r)
 	}
-	id, ok, err := rt.extractor.Extract(r)
+	var id identity.Identity
+	var fp uint64
+	var ok bool
+	var err error
+	if rt.withFP != nil {
+		id, fp, ok, err = rt.withFP.ExtractFingerprint(r)
+	} else {
+		id, ok, err = rt.extractor.Extract(r)
+	}
 	if !ok {
 		return rt.anonymous(w, r, err)
 	}
 	rt.watch.user()
 	r = r.WithContext(identity.NewContext(r.Context(), id))
 	if rt.sync {
-		rt.m.e.observe(r.Context(), &id)
+		rt.m.e.observeFingerprint(r.Context(), &id, fp)
 	}
 	return r, true
 }

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -253,4 +254,38 @@ func TestUnauthorizedAnswers(t *testing.T) {
 		assert.Equal(t, tt.challenge, w.Header().Get("WWW-Authenticate"), "%s %q", tt.path, tt.user)
 		assert.Equal(t, tt.location, w.Header().Get("Location"), "%s %q", tt.path, tt.user)
 	}
+}
+
+// An extractor that has the profile's fingerprint already (the JWT
+// extractor's verified-token cache) gives it, and the middleware uses it
+// rather than hashing the profile again.
+func TestRouteUsesTheExtractorsFingerprint(t *testing.T) {
+	t.Parallel()
+	m, srv := setup(t)
+	var fp atomic.Uint64
+	fp.Store(1)
+	ext := fingerprinting{fp: &fp}
+	h := m.With(middleware.WithExtractor(ext)).Handler(whoAndWhy)
+	get := func() {
+		r := httptest.NewRequest(http.MethodGet, "/", nil)
+		h.ServeHTTP(httptest.NewRecorder(), r)
+		flush(t, m)
+	}
+	get()
+	get()
+	assert.Equal(t, 1, srv.Calls(), "the same fingerprint: a hit")
+	fp.Store(2) // the same profile, another fingerprint: only the extractor's can have changed
+	get()
+	assert.Equal(t, 2, srv.Calls(), "the extractor's fingerprint was the one used")
+}
+
+type fingerprinting struct{ fp *atomic.Uint64 }
+
+func (f fingerprinting) Extract(r *http.Request) (identity.Identity, bool, error) {
+	id, _, ok, err := f.ExtractFingerprint(r)
+	return id, ok, err
+}
+
+func (f fingerprinting) ExtractFingerprint(*http.Request) (identity.Identity, uint64, bool, error) {
+	return identity.Identity{Identifier: "ann"}, f.fp.Load(), true, nil
 }
