@@ -103,6 +103,10 @@
 // failed, retries, calls in flight, the queue's length. WithOutcomeHook sees
 // the end of each job, once, with a Reason (Classify); WithAttemptHook sees
 // each API call, and WithAttemptContext derives the context each call gets
-// (a span the Directory's own spans nest under). Logs go to WithLogger's *slog.Logger: pauses, refusals,
-// failures and the queue filling up, never a secret, and nothing on a hit.
+// (a span the Directory's own spans nest under). Logs go to WithLogger's
+// *slog.Logger, slog.Default() unless told otherwise: pauses (Error, with
+// the fix: credentials, a base URL without its version path), failures
+// (Warn), the queue filling up, a route that never finds a user (mounted
+// before the auth middleware), each sync at Debug; never a secret, and
+// nothing on a hit. Stats.NoUser counts requests without a user.
 package middleware
