@@ -30,6 +30,13 @@
 // Errors wrap ErrInvalidToken and golang-jwt's own error, and never repeat
 // the token.
 //
+// A token verified once is kept, by default, in a verified-token cache
+// (WithVerifiedCache, TokenCache): the same token again, as every request
+// of a session carries it, costs a lookup instead of a signature check. It
+// is keyed on the exact token, re-checked against the clock on every hit,
+// bounded by entries and bytes, and never serves a token whose key left a
+// JWKS key set (RotatingKeySource).
+//
 // # Claims
 //
 // A ClaimsMapper turns claims into an Identity: the OpenID Connect standard
