@@ -16,6 +16,15 @@
 // picture. Change the mapping with WithClaimsOptions and the options of
 // identity.NewClaimsMapper.
 //
+// # Verifying each token once
+//
+// CheckJWT verifies the token of every request. Cached wraps its
+// ValidateToken with a verified-token cache (identity.TokenCache), so the
+// same token again costs a lookup (17.6 µs -> 83 ns measured):
+//
+//	validate, err := auth0.Cached(jwtValidator.ValidateToken)
+//	handler := jwtmiddleware.New(validate).CheckJWT(m.Handler(app))
+//
 // # Claims
 //
 // The middleware stores what its ValidateToken returned. For the

@@ -70,4 +70,12 @@
 // holder's API call, not a poll. Close the Store after the middleware to end
 // the subscription. Without it (Redis down, the subscription lost) the
 // middleware polls.
+//
+// # Deleting users
+//
+// Forget deletes a user's record and publishes their identifier on a second
+// channel (the prefix plus "forget"); every middleware sharing the Store
+// hears it through OnForget and drops the user from its cache, so a user
+// deleted in Engagespot (Middleware.Delete, or the autoidentify command's
+// delete) is created again on their next request, on any instance.
 package redis
