@@ -34,10 +34,10 @@ const (
 // fill), and never a token over MaxCachedTokenSize. It is bounded by
 // entries and by bytes, in all: past a bound, a newcomer takes the place of
 // the oldest entries of its shard, which spread over all shards are among
-// the oldest of the cache (each shard holds at most twice its share). An entry
-// is served until the earliest of the token's exp (with the leeway), the
-// maximum age, and a change of the key set's generation (Put's gen; see
-// KeyGenerations); before the token's nbf, it is not served.
+// the oldest of the cache (each shard holds at most twice its share). An
+// entry is served until the earliest of the token's exp (with the leeway),
+// the maximum age, and a change of the key set's generation (Put's gen; see
+// RotatingKeySource); before the token's nbf, it is not served.
 //
 // Lookups take a read lock of one shard among many, picked by the token's
 // last bytes (its signature): hits on different tokens scale with cores.
