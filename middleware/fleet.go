@@ -12,8 +12,8 @@ import (
 // lasts, and Close makes a last try of whatever is left, so that no instance
 // waits for a lease to expire while its holder is gone or done.
 
-// writeRetryBase and maxWriteTries pace the retries of a failed write: 100
-// ms, doubling to at most 2 s, about 30 s in all.
+// writeRetryBase, writeRetryMax and maxWriteTries pace the retries of a
+// failed write: 100 ms, doubling to at most 2 s, about 30 s in all.
 const (
 	writeRetryBase = 100 * time.Millisecond
 	writeRetryMax  = 2 * time.Second

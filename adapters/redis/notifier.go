@@ -17,11 +17,13 @@ const (
 
 func (s *Store) channel() string { return s.prefix + channelKind }
 
-// notifier wakes the callers waiting for a user's lease holder to finish:
-// one subscription per Store, to the channel the Done and Release scripts
-// publish on, opened when the first caller waits. While it is down (Redis
-// is, or the subscription failed) callers are simply not woken: the middleware
-// polls as it would without it.
+// notifier wakes the callers waiting for a user's lease holder to finish,
+// and tells the OnForget functions who was forgotten: one subscription per
+// Store, to the two channels, opened when the first caller waits or
+// registers. While it is down (Redis is, or the subscription failed)
+// waiters are simply not woken, and the middleware polls as it would
+// without it; a forget is missed, and that instance syncs the user again
+// when its cache entry expires.
 type notifier struct {
 	client   goredis.UniversalClient
 	channel  string
