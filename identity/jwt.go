@@ -259,16 +259,23 @@ func (e *JWTExtractor) generation() uint64 {
 // numericDate reads a time claim as golang-jwt does (to the second), one
 // checkTimeClaims accepted; the zero time if it is absent.
 func numericDate(v any) time.Time {
-	var f float64
-	switch v := v.(type) {
-	case float64:
-		f = v
-	case json.Number:
-		f, _ = v.Float64()
-	default:
+	f, ok := seconds(v)
+	if !ok {
 		return time.Time{}
 	}
 	return time.Unix(int64(f), 0)
+}
+
+// seconds reads a time claim's number as the JSON decoder left it.
+func seconds(v any) (float64, bool) {
+	switch v := v.(type) {
+	case float64:
+		return v, true
+	case json.Number:
+		f, err := v.Float64()
+		return f, err == nil
+	}
+	return 0, false
 }
 
 // claimsPool keeps claims maps from one verification to the next: decoding
@@ -326,19 +333,11 @@ func checkTimeClaims(c jwt.MapClaims) error {
 		if !ok {
 			continue
 		}
-		var f float64
-		switch v := v.(type) {
-		case float64:
-			f = v
-		case json.Number:
-			var err error
-			if f, err = v.Float64(); err != nil {
-				return fmt.Errorf("%w: %s is not a number", ErrInvalidToken, name)
-			}
-		default:
+		f, ok := seconds(v)
+		switch {
+		case !ok:
 			return fmt.Errorf("%w: %s is not a number", ErrInvalidToken, name)
-		}
-		if !(f >= 0 && f <= maxNumericDate) { // NaN fails both
+		case !(f >= 0 && f <= maxNumericDate): // NaN fails both
 			return fmt.Errorf("%w: %s is not a time from 0 to %d", ErrInvalidToken, name, maxNumericDate)
 		}
 	}

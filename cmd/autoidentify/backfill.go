@@ -153,7 +153,6 @@ func backfill(ctx context.Context, args []string, env environment, stdin io.Read
 	}
 
 	prog := newProgress(stderr, total, *interval)
-	var c counts
 	users := func(yield func(identity.Identity, int) bool) bool {
 		for r := range rows(br, *format) {
 			if ctx.Err() != nil {
@@ -197,8 +196,7 @@ func backfill(ctx context.Context, args []string, env environment, stdin io.Read
 			return true
 		})
 		prog.end("dry run")
-		c = prog.counts()
-		return exitStatus(c, false)
+		return exitStatus(prog.counts(), false)
 	}
 
 	client, store, closeStore, err := env.connect(ctx)
@@ -252,7 +250,7 @@ func backfill(ctx context.Context, args []string, env environment, stdin io.Read
 		}
 	}
 	prog.end(how)
-	c = prog.counts()
+	c := prog.counts()
 	complete := how == "done" && c.failed+c.invalid == 0
 	switch {
 	case *statePath == "":
