@@ -140,7 +140,7 @@ func (b *breaker) done(probe bool, r result, err error) {
 			b.pause(0)
 		} else if !b.paused {
 			b.pause(0)
-			if wrongURL(err) {
+			if notFound(err) { // to an upsert: the wrong URL
 				b.log.Error("middleware: API calls paused: the API answered 404 to a user upsert, so the base URL is wrong",
 					"fix", "give the API's base URL with its version path, e.g. https://api.engagespot.co/v3",
 					"cooldown", b.cooldown, "err", err)

@@ -103,7 +103,7 @@ func (m *Middleware) Delete(ctx context.Context, identifier string) error {
 	}
 	m.e.waitFor(ctx, identifier)
 	var errs []error
-	if err := d.DeleteUser(ctx, identifier); err != nil && !isNotFound(err) {
+	if err := d.DeleteUser(ctx, identifier); err != nil && !notFound(err) {
 		errs = append(errs, err)
 	}
 	m.Forget(identifier)

@@ -79,17 +79,14 @@ func unauthorized(err error) bool {
 	return ok && (status == http.StatusUnauthorized || status == http.StatusForbidden)
 }
 
-// wrongURL reports a 404 answer to an upsert, which creates the user when it
-// is missing: the Directory calls the wrong URL (a base URL without its
-// version path), not a user that is not there.
-func wrongURL(err error) bool {
+// notFound reports a 404 answer. To an upsert, which creates the user when
+// missing, it means the Directory calls the wrong URL (a base URL without
+// its version path); to a deletion, a user already gone.
+func notFound(err error) bool {
 	status, ok := httpStatus(err)
 	return ok && status == http.StatusNotFound
 }
 
-// isNotFound reports a 404 answer: to a deletion, a user already gone.
-func isNotFound(err error) bool { return wrongURL(err) }
-
 // misconfigured reports an answer that no user's retry can mend, only a fix
 // of the configuration: rejected credentials, or a wrong URL.
-func misconfigured(err error) bool { return unauthorized(err) || wrongURL(err) }
+func misconfigured(err error) bool { return unauthorized(err) || notFound(err) }
