@@ -15,8 +15,6 @@ const (
 	forgetKind  = "forget"
 )
 
-func (s *Store) channel() string { return s.prefix + channelKind }
-
 // notifier wakes the callers waiting for a user's lease holder to finish,
 // and tells the OnForget functions who was forgotten: one subscription per
 // Store, to the two channels, opened when the first caller waits or
@@ -26,8 +24,8 @@ func (s *Store) channel() string { return s.prefix + channelKind }
 // when its cache entry expires.
 type notifier struct {
 	client   goredis.UniversalClient
-	channel  string
-	forget   string // the forget channel
+	channel  string // the done channel, which Done and Release publish on
+	forget   string // the forget channel, which Forget publishes on
 	timeout  time.Duration
 	cooldown time.Duration
 	now      func() time.Time

@@ -135,7 +135,7 @@ func (s *Store) Done(ctx context.Context, identifier string, fingerprint uint64)
 	if identifier == "" {
 		return fmt.Errorf("redis: done: %w: empty", identity.ErrInvalidIdentifier)
 	}
-	_, err := s.write(ctx, "done", doneScript, s.keys(identifier), formatFingerprint(fingerprint), s.token, s.ttlMS, s.channel())
+	_, err := s.write(ctx, "done", doneScript, s.keys(identifier), formatFingerprint(fingerprint), s.token, s.ttlMS, s.notifier.channel)
 	return err
 }
 
@@ -146,7 +146,7 @@ func (s *Store) Release(ctx context.Context, identifier string) error {
 	if identifier == "" {
 		return fmt.Errorf("redis: release: %w: empty", identity.ErrInvalidIdentifier)
 	}
-	_, err := s.write(ctx, "release", releaseScript, s.keys(identifier), s.token, s.channel())
+	_, err := s.write(ctx, "release", releaseScript, s.keys(identifier), s.token, s.notifier.channel)
 	return err
 }
 
@@ -159,7 +159,7 @@ func (s *Store) Forget(ctx context.Context, identifier string) error {
 	if identifier == "" {
 		return fmt.Errorf("redis: forget: %w: empty", identity.ErrInvalidIdentifier)
 	}
-	_, err := s.write(ctx, "forget", forgetScript, s.keys(identifier), s.prefix+forgetKind, identifier)
+	_, err := s.write(ctx, "forget", forgetScript, s.keys(identifier), s.notifier.forget, identifier)
 	return err
 }
 
