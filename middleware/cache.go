@@ -235,6 +235,16 @@ func (c *cache) forget(hash uint64) {
 	s.mu.Unlock()
 }
 
+// forgetAll drops every user, as forget does each.
+func (c *cache) forgetAll() {
+	for i := range c.shards {
+		s := &c.shards[i]
+		s.mu.Lock()
+		s.lru.Purge()
+		s.mu.Unlock()
+	}
+}
+
 func (c *cache) hits() uint64 { return c.nhits.load() }
 
 // len is how many users the cache holds: synced or refused, expired or not.

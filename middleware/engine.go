@@ -2,6 +2,7 @@ package middleware
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"maps"
@@ -37,6 +38,7 @@ type engine struct {
 	dir            Directory
 	store          Store
 	notifier       StoreNotifier // store, if it is one
+	queueStore     StoreQueue    // store, if it is one
 	stopForgets    func()        // ends the StoreDeleter's OnForget
 	cache          *cache
 	breaker        *breaker
@@ -62,16 +64,21 @@ type engine struct {
 	closed chan struct{} // closed when the first Close returns
 	wg     sync.WaitGroup
 
-	misses, queued, synced, dropped, failed, retries atomic.Uint64
-	noUser                                           perCore // requests without a user
-	inFlight                                         atomic.Int64
+	misses, queued, synced, dropped, failed, superseded, retries atomic.Uint64
+	noUser                                                       perCore // requests without a user
+	inFlight                                                     atomic.Int64
 
 	mu       sync.Mutex
-	pending  map[string]*job        // by identifier: the jobs not yet ended
-	owed     map[string]*storeWrite // by identifier: what the Store has yet to hear (see fleet.go)
-	writing  sync.WaitGroup         // owed writes being retried
+	pending  map[string]*job         // by identifier: the jobs not yet ended
+	erased   map[string]time.Time    // by identifier: erased until then (Erase)
+	tracked  map[string]*PendingSync // by identifier: what a StoreQueue has yet to hear; nil for a job ended (see queue.go)
+	owed     map[string]*storeWrite  // by identifier: what the Store has yet to hear (see fleet.go)
+	writing  sync.WaitGroup          // owed writes being retried
 	closing  bool
 	dropping bool // the queue is full: logged once, until it accepts again
+	left     bool // told the StoreQueue this instance is gone
+
+	trackMu sync.Mutex // one batch at a time goes to the StoreQueue
 }
 
 // job is the sync of one user.
@@ -88,6 +95,9 @@ type job struct {
 	// Guarded by engine.mu.
 	id         identity.Identity // with the newest profile asked for
 	fp         uint64            // id.Profile.Fingerprint()
+	observed   time.Time         // when that profile was seen: orders it in the fleet (see Store)
+	fence      time.Time         // a deletion began then: a profile observed by then is not sent (see fence)
+	calling    bool              // the Directory call is under way: a deletion waits for it
 	ended      bool
 	maxTTL     time.Duration // if positive, the user is remembered no longer (see settle)
 	err        error         // the outcome's; read it once done is closed
@@ -124,13 +134,25 @@ func newEngine(dir Directory, c *config) *engine {
 		stop:           make(chan struct{}),
 		closed:         make(chan struct{}),
 		pending:        make(map[string]*job),
+		erased:         make(map[string]time.Time),
 		owed:           make(map[string]*storeWrite),
 	}
 	e.notifier, _ = c.store.(StoreNotifier)
+	if q, ok := c.store.(StoreQueue); ok {
+		e.queueStore = q
+		e.tracked = make(map[string]*PendingSync)
+	}
 	e.stopForgets = func() {}
 	if d, ok := c.store.(StoreDeleter); ok {
-		// Another instance deleted the user: their next request here syncs them.
-		e.stopForgets = d.OnForget(func(identifier string) { e.cache.forget(e.cache.hashOf(identifier)) })
+		// Another instance deleted the user: their next request here syncs
+		// them, and no sync of a profile seen before now ends here cached.
+		e.stopForgets = d.OnForget(func(identifier string) {
+			if identity.ValidateIdentifier(identifier, e.maxIDLen) != nil {
+				return // not one of ours: nothing acts on it
+			}
+			e.fence(identifier, time.Now())
+			e.cache.forget(e.cache.hashOf(identifier))
+		}, e.forgetAll)
 	}
 	e.ctx, e.cancel = context.WithCancel(context.Background())
 	if e.clock == nil {
@@ -142,7 +164,19 @@ func newEngine(dir Directory, c *config) *engine {
 	for range c.workers {
 		e.wg.Go(e.work)
 	}
+	if e.queueStore != nil {
+		e.wg.Go(e.track)
+	}
 	return e
+}
+
+// forgetAll forgets every user: the Store lost track of which users were
+// deleted while this instance could not hear. The next request of each user
+// asks the Store again, which costs no API call for a user the fleet has
+// synced; the syncs pending ask it anyway.
+func (e *engine) forgetAll() {
+	e.cache.forgetAll()
+	e.log.Info("middleware: forgot every user: the fleet's deletions may have been missed while its Store could not be heard")
 }
 
 // observe is the request path for an identity an extractor found (routes
@@ -177,7 +211,7 @@ func (e *engine) miss(ctx context.Context, id *identity.Identity, fp uint64, k k
 		e.emit(e.ctx, Outcome{Kind: Failed, Identifier: id.Identifier, Err: err, Reason: Classify(err)})
 		return
 	}
-	_, _ = e.submit(ctx, *id, fp, k, false) // a drop is counted and reported; the request goes on
+	_, _ = e.submit(ctx, *id, fp, k, time.Now(), false) // a drop is counted and reported; the request goes on
 }
 
 // ensure syncs id now, joining the job under way for them if there is one.
@@ -191,7 +225,7 @@ func (e *engine) ensure(ctx context.Context, id identity.Identity) error {
 		return nil
 	}
 	e.misses.Add(1)
-	j, err := e.submit(ctx, id, fp, k, true)
+	j, err := e.submit(ctx, id, fp, k, time.Now(), true)
 	if err != nil || j == nil {
 		return err
 	}
@@ -211,11 +245,12 @@ func (e *engine) ensure(ctx context.Context, id identity.Identity) error {
 	}
 }
 
-// submit returns the job syncing id, starting one if none is under way; nil
-// if there is nothing to do: id is synced with this profile, or was refused
-// with it (unless explicit, as for Ensure, which asks again). A job that
-// cannot start is reported Dropped, with ErrQueueFull or ErrClosed.
-func (e *engine) submit(req context.Context, id identity.Identity, fp uint64, k key, explicit bool) (*job, error) {
+// submit returns the job syncing id, whose profile was observed then,
+// starting one if none is under way; nil if there is nothing to do: id is
+// synced with this profile, or was refused with it (unless explicit, as for
+// Ensure, which asks again), or is erased (an error for explicit). A job
+// that cannot start is reported Dropped, with ErrQueueFull or ErrClosed.
+func (e *engine) submit(req context.Context, id identity.Identity, fp uint64, k key, observed time.Time, explicit bool) (*job, error) {
 	ctx := e.ctx
 	if e.jobContext != nil {
 		ctx = e.jobContext(req, ctx)
@@ -223,10 +258,22 @@ func (e *engine) submit(req context.Context, id identity.Identity, fp uint64, k 
 	e.mu.Lock()
 	if j := e.pending[id.Identifier]; j != nil {
 		if j.fp != fp {
-			j.id, j.fp = own(id), fp // the job syncs this profile once done with the one under way
+			// The job syncs this profile once done with the one under way.
+			j.id, j.fp, j.observed = own(id), fp, observed
+			e.trackLocked(j)
 		}
 		e.mu.Unlock()
 		return j, nil
+	}
+	if until, ok := e.erased[id.Identifier]; ok {
+		if observed.Before(until) {
+			e.mu.Unlock()
+			if explicit {
+				return nil, fmt.Errorf("%w: the user is erased until %s", ErrSuperseded, until.UTC().Format(time.RFC3339))
+			}
+			return nil, nil
+		}
+		delete(e.erased, id.Identifier)
 	}
 	// Checked again under the lock: a worker marks a user synced and ends
 	// their job under it, so a job cannot end between this and the check above.
@@ -245,7 +292,7 @@ func (e *engine) submit(req context.Context, id identity.Identity, fp uint64, k 
 	if !e.closing {
 		err = ErrQueueFull
 		if len(e.pending) < e.queueSize {
-			j = &job{ctx: ctx, start: time.Now(), done: make(chan struct{}), id: own(id), fp: fp}
+			j = &job{ctx: ctx, start: time.Now(), done: make(chan struct{}), id: own(id), fp: fp, observed: observed}
 			select {
 			case e.queue <- j:
 				err = nil
@@ -265,6 +312,7 @@ func (e *engine) submit(req context.Context, id identity.Identity, fp uint64, k 
 		return nil, err
 	}
 	e.pending[id.Identifier] = j
+	e.trackLocked(j)
 	stopDropping := e.dropping
 	e.dropping = false
 	e.mu.Unlock()
@@ -317,20 +365,28 @@ func (e *engine) step(j *job) (again bool) {
 	defer p.end(noCall, nil) // no call was made after all, or one panicked
 
 	e.mu.Lock()
-	id, fp, ended := j.id, j.fp, j.ended
+	id, fp, observed, ended, fenced := j.id, j.fp, j.observed, j.ended, j.fencedLocked()
 	e.mu.Unlock()
-	if ended {
+	switch {
+	case ended:
 		return false
+	case fenced:
+		return e.settle(j, fp, Superseded, errDeleted, absent, 0)
 	}
 
 	lease := false
 	if e.store != nil {
-		claim, remaining, err := e.claim(j, id.Identifier, fp)
+		answer, remaining, err := e.lease(j, id.Identifier, fp, observed)
 		switch {
 		case err != nil: // the Store is down (and says so): go on alone
-		case claim == ClaimSynced:
+		case answer == LeaseSynced:
 			return e.settle(j, fp, Synced, nil, synced, remaining)
-		case claim == ClaimBusy && j.waited < maxBusyWait:
+		case answer == LeaseSuperseded && remaining > 0:
+			// Erased: not asked again with this profile while it lasts.
+			return e.settle(j, fp, Superseded, errErased, rejected, remaining)
+		case answer == LeaseSuperseded:
+			return e.settle(j, fp, Superseded, errNewer, absent, 0)
+		case answer == LeaseBusy && j.waited < maxBusyWait:
 			poll := busyPoll
 			if e.notifier != nil {
 				poll = notifiedBusyPoll
@@ -338,7 +394,7 @@ func (e *engine) step(j *job) (again bool) {
 			j.waited += poll
 			e.retryLater(j, poll) // or sooner, woken when the holder is done
 			return false
-		case claim == ClaimAcquired:
+		case answer == LeaseAcquired:
 			lease = true
 			// However this attempt ends, the lease is settled: by Done or
 			// Release below, or by Release if Close cancels it or a hook
@@ -346,24 +402,53 @@ func (e *engine) step(j *job) (again bool) {
 			e.owe(id.Identifier)
 			defer func() {
 				if lease {
-					e.write(id.Identifier, &storeWrite{})
+					_ = e.write(id.Identifier, &storeWrite{})
 				}
 			}()
 		}
 	}
 
+	// A deletion that began meanwhile stops the call; one that begins
+	// from now on waits for it (see delete).
+	e.mu.Lock()
+	if j.fencedLocked() {
+		e.mu.Unlock()
+		return e.settle(j, fp, Superseded, errDeleted, absent, 0)
+	}
+	j.calling = true
+	e.mu.Unlock()
 	callErr := e.attempt(j, id, &p)
+	e.mu.Lock()
+	j.calling = false
+	e.mu.Unlock()
 	if e.ctx.Err() != nil {
 		return false // Close gave up: this failure says nothing about the API
 	}
+	var recordErr error
 	if e.store != nil {
-		e.record(id.Identifier, fp, lease, callErr)
+		recordErr = e.record(id.Identifier, fp, observed, lease, callErr)
 		lease = false
 	}
 	if callErr == nil {
+		if errors.Is(recordErr, ErrSuperseded) {
+			return e.settle(j, fp, Superseded, recordErr, absent, 0)
+		}
 		return e.succeed(j, fp)
 	}
 	return e.fail(j, fp, callErr)
+}
+
+// Why a job ends Superseded.
+var (
+	errDeleted = fmt.Errorf("%w: the user was deleted after this profile was observed", ErrSuperseded)
+	errErased  = fmt.Errorf("%w: the user is erased", ErrSuperseded)
+	errNewer   = fmt.Errorf("%w: the fleet recorded a newer profile", ErrSuperseded)
+)
+
+// fencedLocked reports whether a deletion began after j's profile was
+// observed: it must not be sent, nor remembered as synced.
+func (j *job) fencedLocked() bool {
+	return !j.fence.IsZero() && !j.observed.After(j.fence)
 }
 
 // attempt makes one API call, and tells the breaker what it came to before
@@ -433,6 +518,11 @@ func (e *engine) settle(j *job, fp uint64, kind OutcomeKind, err error, st state
 		e.mu.Unlock()
 		j.failures, j.waited = 0, 0
 		return true
+	}
+	if kind == Synced && j.fencedLocked() {
+		// Deleted while it was being sent: the deletion waited for the
+		// call, and came after it.
+		kind, err, st = Superseded, errDeleted, absent
 	}
 	j.maxTTL = maxTTL
 	o, ok := e.endLocked(j, kind, err, st)
@@ -533,6 +623,9 @@ func (e *engine) endLocked(j *job, kind OutcomeKind, err error, st state) (o Out
 		e.cache.add(e.cache.key(j.id.Identifier, j.fp), st, j.maxTTL)
 	}
 	delete(e.pending, j.id.Identifier)
+	if !errors.Is(err, ErrClosed) {
+		e.finishedLocked(j.id.Identifier) // a sync Close left is for the fleet to adopt
+	}
 	return Outcome{
 		Kind:       kind,
 		Identifier: j.id.Identifier,
@@ -558,6 +651,9 @@ func (e *engine) report(ctx context.Context, j *job, o Outcome) {
 		}
 	case Dropped:
 		e.dropped.Add(1)
+	case Superseded:
+		e.superseded.Add(1)
+		e.log.Debug("middleware: sync superseded", "user", o.Identifier, "err", o.Err)
 	case Failed:
 		e.failed.Add(1)
 		e.log.Warn("middleware: sync failed", "user", o.Identifier, "attempts", o.Attempts,
@@ -647,6 +743,7 @@ func (e *engine) close(ctx context.Context) error {
 		e.log.Warn("middleware: closed before every sync ended", "dropped", len(left), "err", err)
 	}
 	e.settleOwed()
+	e.leave()
 	e.stopForgets()
 	if err == nil {
 		e.wg.Wait()
@@ -660,18 +757,19 @@ func (e *engine) stats() Stats {
 	pending := len(e.pending)
 	e.mu.Unlock()
 	return Stats{
-		Hits:     e.cache.hits(),
-		NoUser:   e.noUser.load(),
-		Misses:   e.misses.Load(),
-		Queued:   e.queued.Load(),
-		Synced:   e.synced.Load(),
-		Dropped:  e.dropped.Load(),
-		Failed:   e.failed.Load(),
-		Retries:  e.retries.Load(),
-		InFlight: int(e.inFlight.Load()),
-		QueueLen: len(e.queue),
-		Pending:  pending,
-		Paused:   e.breaker.isPaused(),
+		Hits:       e.cache.hits(),
+		NoUser:     e.noUser.load(),
+		Misses:     e.misses.Load(),
+		Queued:     e.queued.Load(),
+		Synced:     e.synced.Load(),
+		Dropped:    e.dropped.Load(),
+		Failed:     e.failed.Load(),
+		Superseded: e.superseded.Load(),
+		Retries:    e.retries.Load(),
+		InFlight:   int(e.inFlight.Load()),
+		QueueLen:   len(e.queue),
+		Pending:    pending,
+		Paused:     e.breaker.isPaused(),
 
 		Cached:    e.cache.len(),
 		CacheSize: int(e.cache.size),

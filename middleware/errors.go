@@ -8,6 +8,10 @@ var (
 	ErrQueueFull = errors.New("middleware: sync queue full")
 	// ErrClosed: Close was called, so nothing new is synced.
 	ErrClosed = errors.New("middleware: closed")
+	// ErrSuperseded: the fleet recorded a newer profile of the user, or
+	// deleted them after this profile was observed, so it was not synced
+	// (see Store).
+	ErrSuperseded = errors.New("middleware: superseded")
 	// ErrPanic wraps a panic recovered from a Directory, a Store or a hook.
 	ErrPanic = errors.New("middleware: panic")
 )

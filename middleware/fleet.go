@@ -2,6 +2,7 @@ package middleware
 
 import (
 	"context"
+	"errors"
 	"time"
 )
 
@@ -20,24 +21,26 @@ const (
 	maxWriteTries  = 20
 )
 
-// storeWrite is a Done (done, with fp) or a Release owed for one user.
+// storeWrite is a Done (done, with fp and observed) or a Release owed for
+// one user.
 type storeWrite struct {
-	done  bool
-	fp    uint64
-	tries int
-	stop  func() bool // the retry timer; guarded by engine.mu
+	done     bool
+	fp       uint64
+	observed time.Time
+	tries    int
+	stop     func() bool // the retry timer; guarded by engine.mu
 }
 
-// claim asks the Store about the user. It registers for a wake-up first, so
-// that a holder finishing just after the answer still wakes the job, and
-// keeps the registration only if the answer is ClaimBusy (see wake).
-func (e *engine) claim(j *job, identifier string, fp uint64) (Claim, time.Duration, error) {
+// lease asks the Store about the user's profile. It registers for a wake-up
+// first, so that a holder finishing just after the answer still wakes the
+// job, and keeps the registration only if the answer is LeaseBusy (see wake).
+func (e *engine) lease(j *job, identifier string, fp uint64, observed time.Time) (Lease, time.Duration, error) {
 	stop := e.notifyBusy(j, identifier)
 	ctx, cancel := context.WithTimeout(j.ctx, e.attemptTimeout)
 	defer cancel()
-	claim, remaining, err := e.store.Claim(ctx, identifier, fp)
+	lease, remaining, err := e.store.Lease(ctx, identifier, fp, observed)
 	e.mu.Lock()
-	if err == nil && claim == ClaimBusy && !j.ended {
+	if err == nil && lease == LeaseBusy && !j.ended {
 		j.stopNotify, stop = stop, nil
 	} else {
 		j.wait++ // a wake-up of this registration comes too late: ignored
@@ -47,7 +50,7 @@ func (e *engine) claim(j *job, identifier string, fp uint64) (Claim, time.Durati
 	if stop != nil {
 		stop()
 	}
-	return claim, remaining, err
+	return lease, remaining, err
 }
 
 // notifyBusy asks a StoreNotifier to wake j when identifier's lease holder
@@ -100,32 +103,36 @@ func (e *engine) owe(identifier string) {
 }
 
 // record tells the Store how the sync went: Done after every success, even
-// one that ran without the lease because Claim failed (the fleet then learns
+// one that ran without the lease because Lease failed (the fleet then learns
 // the user if the Store answers); Release after a failure, if this instance
 // holds the lease, so another attempt need not wait for it to expire. Only
 // what settles a lease is owed, and retried: a Done without one is tried
-// once, since no instance waits on it.
-func (e *engine) record(identifier string, fp uint64, lease bool, callErr error) {
+// once, since no instance waits on it. The error is the first try's: one
+// wrapping ErrSuperseded says the fleet holds a newer profile or a deletion.
+func (e *engine) record(identifier string, fp uint64, observed time.Time, lease bool, callErr error) error {
 	switch {
 	case callErr == nil && lease:
-		e.write(identifier, &storeWrite{done: true, fp: fp})
+		return e.write(identifier, &storeWrite{done: true, fp: fp, observed: observed})
 	case callErr == nil:
-		_ = e.send(identifier, &storeWrite{done: true, fp: fp})
+		return e.send(identifier, &storeWrite{done: true, fp: fp, observed: observed})
 	case lease:
-		e.write(identifier, &storeWrite{})
+		return e.write(identifier, &storeWrite{})
 	}
+	return nil
 }
 
 // write makes w the user's debt and pays it, retrying later if the Store
-// fails.
-func (e *engine) write(identifier string, w *storeWrite) {
+// fails. It returns the first try's error.
+func (e *engine) write(identifier string, w *storeWrite) error {
 	e.mu.Lock()
 	if old := e.owed[identifier]; old != nil && old.stop != nil {
 		old.stop()
 	}
 	e.owed[identifier] = w
 	e.mu.Unlock()
-	e.paid(identifier, w, e.send(identifier, w))
+	err := e.send(identifier, w)
+	e.paid(identifier, w, err)
+	return err
 }
 
 // send makes one write, with a context of its own: a write must outlive the
@@ -134,20 +141,26 @@ func (e *engine) send(identifier string, w *storeWrite) error {
 	ctx, cancel := context.WithTimeout(context.Background(), e.attemptTimeout)
 	defer cancel()
 	if w.done {
-		return e.store.Done(ctx, identifier, w.fp) // the Store logs its outages
+		return e.store.Done(ctx, identifier, w.fp, w.observed) // the Store logs its outages
 	}
 	return e.store.Release(ctx, identifier)
 }
 
 // paid settles w after a write that ended with err: done, or retried after
 // a backoff, unless a newer write replaced it, its tries are spent, or the
-// engine is closing (Close makes the last try).
+// engine is closing (Close makes the last try). A Done the Store refused
+// (ErrSuperseded) is settled too, and the user forgotten: a retry that comes
+// after the job cached them must not leave them cached.
 func (e *engine) paid(identifier string, w *storeWrite, err error) {
+	superseded := errors.Is(err, ErrSuperseded)
+	if superseded {
+		e.cache.forget(e.cache.hashOf(identifier))
+	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	switch {
 	case e.owed[identifier] != w:
-	case err == nil || w.tries >= maxWriteTries:
+	case err == nil || superseded || w.tries >= maxWriteTries:
 		delete(e.owed, identifier)
 	case !e.closing:
 		w.tries++

@@ -21,6 +21,11 @@ const (
 	// reported Failed too, each time, without a job: it is never sent, and
 	// its extractor should have refused it.
 	Failed
+	// Superseded: the profile was not sent, because a newer one of the
+	// user was recorded by the fleet (Store), or the user was deleted
+	// (Middleware.Delete, Erase) after it was observed. The user is not
+	// remembered as synced with it. Err wraps ErrSuperseded.
+	Superseded
 )
 
 func (k OutcomeKind) String() string {
@@ -31,6 +36,8 @@ func (k OutcomeKind) String() string {
 		return "dropped"
 	case Failed:
 		return "failed"
+	case Superseded:
+		return "superseded"
 	}
 	return "unknown"
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/autoidentify/autoidentify/identity"
 )
@@ -71,48 +72,37 @@ func (m *Middleware) Ensure(ctx context.Context, id identity.Identity) error {
 	return m.e.ensure(ctx, id)
 }
 
-// Forget makes the Middleware forget identifier's user: their next request
-// syncs them again, even with a profile Engagespot refused. Call it after
-// deleting the user in Engagespot (adapters/engagespot's Client.DeleteUser),
-// or on learning that the remote copy is gone. Forgetting a user it does not
-// know does nothing.
-//
-// It does not stop a sync under way: one ending after Forget remembers the
-// user again, since its upsert may have landed after the deletion too (call
-// Flush first to let it end). It forgets locally only: with WithStore, the
-// fleet's record and the other instances' caches are untouched, so the next
-// sync may be answered by the Store without an API call until that record
-// expires; a fleet that must sync the user again has to drop it in the Store
-// (Delete does all of it).
+// Forget makes this instance forget identifier's user: their next request
+// here syncs them again, even with a profile Engagespot refused. Forgetting
+// a user it does not know does nothing. It does not stop a sync under way,
+// and it does not reach the fleet: with WithStore, the fleet's record still
+// answers for the user until it expires. To remove a user, call Delete,
+// which does all of it; Forget is for learning that the remote copy is gone.
 func (m *Middleware) Forget(identifier string) { m.e.cache.forget(m.e.cache.hashOf(identifier)) }
 
 // Delete deletes identifier's user for the whole app: in Engagespot (the
 // Directory must be a DirectoryDeleter; a user already gone is no error),
-// in this instance's cache, and, with a StoreDeleter (adapters/redis), in
-// the fleet's record and every other instance's cache, so that a deleted
-// user who comes back is created again at once. It flushes a sync of the
-// user under way first, so that it cannot re-create them after the
-// deletion. The error joins whatever failed.
+// and in what every instance remembers. No sync that began before it can
+// bring the user back: one waiting for its next attempt is ended at once
+// (Superseded), one whose API call is under way is waited for, and with a
+// StoreDeleter (adapters/redis) the same holds for every instance of the
+// fleet. A user who comes back after it (a request, Ensure) is created
+// again at once. The error joins whatever failed; the user is deleted in
+// Engagespot even if the fleet could not be told.
 func (m *Middleware) Delete(ctx context.Context, identifier string) error {
-	if err := identity.ValidateIdentifier(identifier, m.e.maxIDLen); err != nil {
-		return fmt.Errorf("middleware: delete: %w", err)
+	return m.e.delete(ctx, identifier, 0)
+}
+
+// Erase is Delete, and for hold afterwards no sync creates the user again,
+// however valid their tokens or sessions still are: for a user who asked to
+// be forgotten (GDPR) and whose credentials outlive the request. With a
+// StoreDeleter the whole fleet holds to it, else this instance; Ensure
+// meanwhile returns an error wrapping ErrSuperseded. hold must be positive.
+func (m *Middleware) Erase(ctx context.Context, identifier string, hold time.Duration) error {
+	if hold <= 0 {
+		return fmt.Errorf("middleware: erase: hold %s: must be positive", hold)
 	}
-	d, ok := m.e.dir.(DirectoryDeleter)
-	if !ok {
-		return fmt.Errorf("middleware: delete: the Directory (%T) cannot delete users", m.e.dir)
-	}
-	m.e.waitFor(ctx, identifier)
-	var errs []error
-	if err := d.DeleteUser(ctx, identifier); err != nil && !notFound(err) {
-		errs = append(errs, err)
-	}
-	m.Forget(identifier)
-	if s, ok := m.e.store.(StoreDeleter); ok {
-		if err := s.Forget(ctx, identifier); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	return errors.Join(errs...)
+	return m.e.delete(ctx, identifier, hold)
 }
 
 // Flush waits until every sync started before the call has ended, or until

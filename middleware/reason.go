@@ -22,6 +22,7 @@ const (
 	ReasonNetwork      Reason = "network"      // no answer: transport error, timeout, 408
 	ReasonQueueFull    Reason = "queue_full"   // dropped: ErrQueueFull
 	ReasonClosed       Reason = "closed"       // dropped: ErrClosed
+	ReasonSuperseded   Reason = "superseded"   // not sent: ErrSuperseded
 	ReasonOther        Reason = "other"        // anything else
 )
 
@@ -36,6 +37,8 @@ func Classify(err error) Reason {
 		return ReasonQueueFull
 	case errors.Is(err, ErrClosed):
 		return ReasonClosed
+	case errors.Is(err, ErrSuperseded):
+		return ReasonSuperseded
 	}
 	if status, ok := httpStatus(err); ok {
 		switch {

@@ -16,12 +16,12 @@ import (
 	"github.com/autoidentify/autoidentify/middleware"
 )
 
-// fakeStore answers Claim from a script (the last answer repeats) and
+// fakeStore answers Lease from a script (the last answer repeats) and
 // records Done and Release. Redis itself is tested in adapters/redis.
 type fakeStore struct {
 	mu         sync.Mutex
-	script     []claimAnswer
-	claims     int
+	script     []leaseAnswer
+	leases     int
 	done       []string
 	released   []string
 	failWrites int // Done and Release calls to fail before they work
@@ -38,23 +38,23 @@ func (s *fakeStore) write() error {
 	return nil
 }
 
-type claimAnswer struct {
-	claim     middleware.Claim
+type leaseAnswer struct {
+	lease     middleware.Lease
 	remaining time.Duration
 	err       error
 }
 
 var errRedisDown = errors.New("redis: connection refused")
 
-func (s *fakeStore) Claim(_ context.Context, identifier string, fp uint64) (middleware.Claim, time.Duration, error) {
+func (s *fakeStore) Lease(_ context.Context, identifier string, fp uint64, _ time.Time) (middleware.Lease, time.Duration, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	a := s.script[min(s.claims, len(s.script)-1)]
-	s.claims++
-	return a.claim, a.remaining, a.err
+	a := s.script[min(s.leases, len(s.script)-1)]
+	s.leases++
+	return a.lease, a.remaining, a.err
 }
 
-func (s *fakeStore) Done(_ context.Context, identifier string, fp uint64) error {
+func (s *fakeStore) Done(_ context.Context, identifier string, fp uint64, _ time.Time) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err := s.write(); err != nil {
@@ -80,7 +80,7 @@ func TestStore(t *testing.T) {
 	annDone := fmt.Sprintf("ann:%x", ann.Profile.Fingerprint())
 	tests := []struct {
 		name     string
-		script   []claimAnswer
+		script   []leaseAnswer
 		status   int // the API's answer, 0 for success
 		calls    int
 		done     []string
@@ -88,21 +88,21 @@ func TestStore(t *testing.T) {
 		waits    []time.Duration
 		kind     middleware.OutcomeKind
 	}{
-		{name: "the fleet synced the user", script: []claimAnswer{{claim: middleware.ClaimSynced}},
+		{name: "the fleet synced the user", script: []leaseAnswer{{lease: middleware.LeaseSynced}},
 			kind: middleware.Synced},
-		{name: "this instance syncs", script: []claimAnswer{{claim: middleware.ClaimAcquired}},
+		{name: "this instance syncs", script: []leaseAnswer{{lease: middleware.LeaseAcquired}},
 			calls: 1, done: []string{annDone}, kind: middleware.Synced},
 		{name: "another instance is syncing, then done",
-			script: []claimAnswer{{claim: middleware.ClaimBusy}, {claim: middleware.ClaimBusy}, {claim: middleware.ClaimSynced}},
+			script: []leaseAnswer{{lease: middleware.LeaseBusy}, {lease: middleware.LeaseBusy}, {lease: middleware.LeaseSynced}},
 			waits:  []time.Duration{500 * time.Millisecond, 500 * time.Millisecond}, kind: middleware.Synced},
 		{name: "another instance is syncing, then lets go",
-			script: []claimAnswer{{claim: middleware.ClaimBusy}, {claim: middleware.ClaimAcquired}},
+			script: []leaseAnswer{{lease: middleware.LeaseBusy}, {lease: middleware.LeaseAcquired}},
 			calls:  1, done: []string{annDone}, waits: []time.Duration{500 * time.Millisecond}, kind: middleware.Synced},
-		{name: "the store is down: sync alone, then tell it", script: []claimAnswer{{err: errRedisDown}},
+		{name: "the store is down: sync alone, then tell it", script: []leaseAnswer{{err: errRedisDown}},
 			calls: 1, done: []string{annDone}, kind: middleware.Synced},
-		{name: "the store is down and the sync fails: no lease to drop", script: []claimAnswer{{err: errRedisDown}},
+		{name: "the store is down and the sync fails: no lease to drop", script: []leaseAnswer{{err: errRedisDown}},
 			status: http.StatusUnprocessableEntity, calls: 1, kind: middleware.Failed},
-		{name: "the sync fails: the lease is dropped", script: []claimAnswer{{claim: middleware.ClaimAcquired}},
+		{name: "the sync fails: the lease is dropped", script: []leaseAnswer{{lease: middleware.LeaseAcquired}},
 			status: http.StatusUnprocessableEntity, calls: 1, released: []string{"ann"}, kind: middleware.Failed},
 	}
 	for _, tt := range tests {
@@ -118,7 +118,7 @@ func TestStore(t *testing.T) {
 			h := m.Handler(echo)
 			serve(h, &ann)
 			flush(t, m)
-			claims := store.claims
+			claims := store.leases
 			serve(h, &ann)
 			flush(t, m)
 
@@ -127,28 +127,28 @@ func TestStore(t *testing.T) {
 			assert.Equal(t, tt.released, store.released)
 			assert.Equal(t, tt.waits, ts.recorded())
 			assert.Equal(t, map[middleware.OutcomeKind]int{tt.kind: 1}, out.byKind(t))
-			assert.Equal(t, claims, store.claims, "the second request never reaches the store")
+			assert.Equal(t, claims, store.leases, "the second request never reaches the store")
 		})
 	}
 }
 
 func TestStoreLeaseHeldTooLongStillSyncs(t *testing.T) {
 	t.Parallel()
-	store := &fakeStore{script: []claimAnswer{{claim: middleware.ClaimBusy}}}
+	store := &fakeStore{script: []leaseAnswer{{lease: middleware.LeaseBusy}}}
 	ts := &timers{auto: true}
 	m, srv := setup(t, middleware.WithStore(store), ts.option())
 	ann := user("ann", "")
 	serve(m.Handler(echo), &ann)
 	flush(t, m)
 	assert.Equal(t, 1, srv.Calls(), "a second upsert is harmless, a lost user is not")
-	assert.Greater(t, store.claims, 10)
+	assert.Greater(t, store.leases, 10)
 	assert.Equal(t, []string{fmt.Sprintf("ann:%x", ann.Profile.Fingerprint())}, store.done,
 		"the fleet learns the user from whoever synced them")
 }
 
 func TestStoreOutageIsTheStoresToLog(t *testing.T) {
 	t.Parallel()
-	store := &fakeStore{script: []claimAnswer{{err: errRedisDown}}}
+	store := &fakeStore{script: []leaseAnswer{{err: errRedisDown}}}
 	var log logs // at Debug level
 	m, srv := setup(t, middleware.WithStore(store), log.option())
 	h := m.Handler(echo)
@@ -158,7 +158,7 @@ func TestStoreOutageIsTheStoresToLog(t *testing.T) {
 	}
 	flush(t, m)
 	store.mu.Lock()
-	store.script = []claimAnswer{{claim: middleware.ClaimAcquired}}
+	store.script = []leaseAnswer{{lease: middleware.LeaseAcquired}}
 	store.mu.Unlock()
 	u4 := user("u4", "")
 	serve(h, &u4)
@@ -174,14 +174,14 @@ func TestStoreOutageIsTheStoresToLog(t *testing.T) {
 // each cache in turn.
 func TestStoreRecordBoundsTheLocalEntry(t *testing.T) {
 	t.Parallel()
-	store := &fakeStore{script: []claimAnswer{{claim: middleware.ClaimSynced, remaining: 10 * time.Second}, {claim: middleware.ClaimAcquired}}}
+	store := &fakeStore{script: []leaseAnswer{{lease: middleware.LeaseSynced, remaining: 10 * time.Second}, {lease: middleware.LeaseAcquired}}}
 	clock, advance := middleware.WithManualClock()
 	m, srv := setup(t, middleware.WithStore(store), middleware.WithTTL(time.Hour), clock)
 	h := m.Handler(echo)
 	ann := user("ann", "")
 	serve(h, &ann)
 	flush(t, m)
-	require.Equal(t, 1, store.claims)
+	require.Equal(t, 1, store.leases)
 	require.Zero(t, srv.Calls(), "the fleet had synced ann")
 
 	// The coarse clock lags real time by up to a second: the entry ends a
@@ -189,18 +189,18 @@ func TestStoreRecordBoundsTheLocalEntry(t *testing.T) {
 	advance(9*time.Second - time.Millisecond)
 	serve(h, &ann)
 	flush(t, m)
-	assert.Equal(t, 1, store.claims, "still within the fleet's record")
+	assert.Equal(t, 1, store.leases, "still within the fleet's record")
 
 	advance(time.Millisecond)
 	serve(h, &ann)
 	flush(t, m)
-	assert.Equal(t, 2, store.claims, "the fleet's record is about over: ask again")
+	assert.Equal(t, 2, store.leases, "the fleet's record is about over: ask again")
 	assert.Equal(t, 1, srv.Calls(), "and sync, for the whole fleet")
 
 	advance(time.Hour - 7*time.Minute) // this instance's own sync lasts the TTL (less up to a tenth)
 	serve(h, &ann)
 	flush(t, m)
-	assert.Equal(t, 2, store.claims)
+	assert.Equal(t, 2, store.leases)
 }
 
 // A Done or Release that settles a lease is retried until the Store takes
@@ -212,23 +212,23 @@ func TestStoreWritesThatSettleALeaseAreRetried(t *testing.T) {
 	annDone := fmt.Sprintf("ann:%x", ann.Profile.Fingerprint())
 	tests := []struct {
 		name     string
-		claim    claimAnswer
+		lease    leaseAnswer
 		status   int
 		done     []string
 		released []string
 		writes   int
 		waits    []time.Duration
 	}{
-		{"Done of a lease", claimAnswer{claim: middleware.ClaimAcquired}, 0, []string{annDone}, nil, 4,
+		{"Done of a lease", leaseAnswer{lease: middleware.LeaseAcquired}, 0, []string{annDone}, nil, 4,
 			[]time.Duration{100 * time.Millisecond, 200 * time.Millisecond, 400 * time.Millisecond}},
-		{"Release of a lease", claimAnswer{claim: middleware.ClaimAcquired}, http.StatusUnprocessableEntity, nil, []string{"ann"}, 4,
+		{"Release of a lease", leaseAnswer{lease: middleware.LeaseAcquired}, http.StatusUnprocessableEntity, nil, []string{"ann"}, 4,
 			[]time.Duration{100 * time.Millisecond, 200 * time.Millisecond, 400 * time.Millisecond}},
-		{"Done without a lease", claimAnswer{err: errRedisDown}, 0, nil, nil, 1, nil},
+		{"Done without a lease", leaseAnswer{err: errRedisDown}, 0, nil, nil, 1, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			store := &fakeStore{script: []claimAnswer{tt.claim}, failWrites: 3}
+			store := &fakeStore{script: []leaseAnswer{tt.lease}, failWrites: 3}
 			ts := &timers{}
 			m, srv := setup(t, middleware.WithStore(store), ts.option())
 			if tt.status != 0 {
@@ -252,7 +252,7 @@ func TestStoreWritesThatSettleALeaseAreRetried(t *testing.T) {
 // attempt hook panics.
 func TestStoreLeaseReleasedWhenAHookPanics(t *testing.T) {
 	t.Parallel()
-	store := &fakeStore{script: []claimAnswer{{claim: middleware.ClaimAcquired}}}
+	store := &fakeStore{script: []leaseAnswer{{lease: middleware.LeaseAcquired}}}
 	var log logs
 	m, _ := setup(t, middleware.WithStore(store), log.option(),
 		middleware.WithAttemptHook(func(context.Context, middleware.Attempt) { panic("hook") }))

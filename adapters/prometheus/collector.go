@@ -45,10 +45,10 @@ type Source interface {
 type Collector struct {
 	source atomic.Pointer[Source]
 
-	hits, misses, queued, synced, dropped, retries *prometheus.Desc
-	noUser                                         *prometheus.Desc
-	inFlight, queueLength, pending, paused         *prometheus.Desc
-	cacheUsers, cacheCapacity                      *prometheus.Desc
+	hits, misses, queued, synced, dropped, superseded, retries *prometheus.Desc
+	noUser                                                     *prometheus.Desc
+	inFlight, queueLength, pending, paused                     *prometheus.Desc
+	cacheUsers, cacheCapacity                                  *prometheus.Desc
 
 	failures *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
@@ -76,6 +76,7 @@ func New(opts ...Option) (*Collector, error) {
 		queued:        desc("sync_queued_total", "Syncs started."),
 		synced:        desc("sync_synced_total", "Syncs that ended with the user created or updated."),
 		dropped:       desc("sync_dropped_total", "Syncs dropped before a verdict, mostly for a full queue; the user's next request tries again."),
+		superseded:    desc("sync_superseded_total", "Syncs not sent: the fleet recorded a newer profile of the user, or the user was deleted after it was observed."),
 		retries:       desc("sync_retries_total", "API calls made after a sync's first one."),
 		inFlight:      desc("api_requests_in_flight", "API calls under way."),
 		queueLength:   desc("sync_queue_length", "Syncs waiting for a worker."),
@@ -125,7 +126,7 @@ func (c *Collector) Observe(src Source) {
 
 func (c *Collector) outcome(_ context.Context, o middleware.Outcome) {
 	if o.Kind != middleware.Failed {
-		return // synced and dropped are counted by Stats
+		return // synced, dropped and superseded are counted by Stats
 	}
 	reason := o.Reason
 	if reason == "" {
@@ -145,7 +146,7 @@ func (c *Collector) attempt(_ context.Context, a middleware.Attempt) {
 // Describe implements prometheus.Collector.
 func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{
-		c.hits, c.misses, c.noUser, c.queued, c.synced, c.dropped, c.retries,
+		c.hits, c.misses, c.noUser, c.queued, c.synced, c.dropped, c.superseded, c.retries,
 		c.inFlight, c.queueLength, c.pending, c.paused, c.cacheUsers, c.cacheCapacity,
 	} {
 		ch <- d
@@ -170,6 +171,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 		counter(c.queued, s.Queued)
 		counter(c.synced, s.Synced)
 		counter(c.dropped, s.Dropped)
+		counter(c.superseded, s.Superseded)
 		counter(c.retries, s.Retries)
 		gauge(c.inFlight, s.InFlight)
 		gauge(c.queueLength, s.QueueLen)

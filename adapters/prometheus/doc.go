@@ -32,6 +32,7 @@
 //	autoidentify_sync_queued_total             counter    syncs started
 //	autoidentify_sync_synced_total             counter    syncs that created or updated the user
 //	autoidentify_sync_dropped_total            counter    syncs dropped, mostly for a full queue (retried on the user's next request)
+//	autoidentify_sync_superseded_total         counter    syncs not sent: a newer profile was recorded by the fleet, or the user deleted
 //	autoidentify_sync_retries_total            counter    API calls after a sync's first
 //	autoidentify_sync_failures_total{reason}   counter    syncs that failed for good, by reason
 //	autoidentify_sync_queue_length             gauge      syncs waiting for a worker

@@ -133,6 +133,7 @@ func values(t testing.TB, c prometheus.Collector) map[string]float64 {
 // lists only the reasons that are not zero.
 type metrics struct {
 	hits, misses, queued, synced, dropped, retries float64
+	superseded                                     float64
 	inFlight, queueLength, pending, paused         float64
 	cached                                         float64 // users the cache holds; its capacity is the default
 	noUser                                         float64
@@ -147,6 +148,7 @@ func (w metrics) values() map[string]float64 {
 		"autoidentify_sync_queued_total":           w.queued,
 		"autoidentify_sync_synced_total":           w.synced,
 		"autoidentify_sync_dropped_total":          w.dropped,
+		"autoidentify_sync_superseded_total":       w.superseded,
 		"autoidentify_sync_retries_total":          w.retries,
 		"autoidentify_api_requests_in_flight":      w.inFlight,
 		"autoidentify_sync_queue_length":           w.queueLength,

@@ -125,7 +125,7 @@ func TestMetricsPassTheLinter(t *testing.T) {
 	m, c := instrumented(t, client(t, srv.URL()))
 	serve(m.Handler(nop), "ann")
 	flush(t, m)
-	require.Len(t, gather(t, c), 15, "every metric is there to lint")
+	require.Len(t, gather(t, c), 16, "every metric is there to lint")
 
 	problems, err := testutil.CollectAndLint(c)
 	require.NoError(t, err)

@@ -65,18 +65,18 @@ func BenchmarkStore(b *testing.B) {
 		i := 0
 		for b.Loop() {
 			i++
-			if _, _, err := s.Claim(ctx, prefix+strconv.Itoa(i), 1); err != nil {
+			if _, _, err := s.Lease(ctx, prefix+strconv.Itoa(i), 1, time.Now()); err != nil {
 				b.Fatal(err)
 			}
 		}
 	})
 	b.Run("Claim/synced", func(b *testing.B) {
-		if err := s.Done(ctx, "synced", 1); err != nil {
+		if err := s.Done(ctx, "synced", 1, time.Now()); err != nil {
 			b.Fatal(err)
 		}
 		b.ReportAllocs()
 		for b.Loop() {
-			if c, _, err := s.Claim(ctx, "synced", 1); err != nil || c != middleware.ClaimSynced {
+			if c, _, err := s.Lease(ctx, "synced", 1, time.Now()); err != nil || c != middleware.LeaseSynced {
 				b.Fatal(c, err)
 			}
 		}
@@ -84,7 +84,7 @@ func BenchmarkStore(b *testing.B) {
 	b.Run("Done", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			if err := s.Done(ctx, "done", 1); err != nil {
+			if err := s.Done(ctx, "done", 1, time.Now()); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -2,6 +2,7 @@ package redis_test
 
 import (
 	"testing"
+	"time"
 
 	goredis "github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/assert"
@@ -24,13 +25,13 @@ func TestWorksOnRedisCluster(t *testing.T) {
 	t.Cleanup(func() { _ = s.Close() })
 
 	for _, id := range []string{"user-1", "}", "}{", "{}", "a}b", "%7D", "用户"} {
-		got, _, err := s.Claim(t.Context(), id, 1)
+		got, _, err := s.Lease(t.Context(), id, 1, time.Now())
 		require.NoError(t, err, "%q", id)
-		assert.Equal(t, middleware.ClaimAcquired, got, "%q", id)
+		assert.Equal(t, middleware.LeaseAcquired, got, "%q", id)
 		require.NoError(t, s.Release(t.Context(), id), "%q", id)
-		require.NoError(t, s.Done(t.Context(), id, 1), "%q", id)
-		got, _, err = s.Claim(t.Context(), id, 1)
+		require.NoError(t, s.Done(t.Context(), id, 1, time.Now()), "%q", id)
+		got, _, err = s.Lease(t.Context(), id, 1, time.Now())
 		require.NoError(t, err, "%q", id)
-		assert.Equal(t, middleware.ClaimSynced, got, "%q", id)
+		assert.Equal(t, middleware.LeaseSynced, got, "%q", id)
 	}
 }

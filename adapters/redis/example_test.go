@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"time"
 
 	goredis "github.com/redis/go-redis/v9"
 
@@ -64,10 +65,10 @@ func Example_unavailable() {
 	}
 	defer store.Close()
 
-	claim, _, err := store.Claim(context.Background(), "user-42", 0x5eed)
-	fmt.Println(claim == middleware.ClaimAcquired, errors.Is(err, redis.ErrUnavailable))
+	claim, _, err := store.Lease(context.Background(), "user-42", 0x5eed, time.Now())
+	fmt.Println(claim == middleware.LeaseAcquired, errors.Is(err, redis.ErrUnavailable))
 
-	_, _, err = store.Claim(context.Background(), "user-43", 0x5eed)
+	_, _, err = store.Lease(context.Background(), "user-43", 0x5eed, time.Now())
 	fmt.Println(errors.Is(err, redis.ErrUnavailable), strings.Contains(err.Error(), "cooling down"))
 	// Output:
 	// true true

@@ -25,35 +25,35 @@ func TestKilledRedisGoesLocalOnlyThenComesBack(t *testing.T) {
 	var logs logBuffer
 	s := newStore(t, srv, redis.WithClock(clock.Now), redis.WithLogger(logs.Logger()), redis.WithCooldown(5*time.Second))
 
-	got, _, err := s.Claim(t.Context(), "user-1", 1)
+	got, _, err := s.Lease(t.Context(), "user-1", 1, time.Now())
 	require.NoError(t, err)
-	require.Equal(t, middleware.ClaimAcquired, got)
+	require.Equal(t, middleware.LeaseAcquired, got)
 
 	srv.Kill()
 	for i := range 20 {
-		got, _, err := s.Claim(t.Context(), "user-2", 1)
+		got, _, err := s.Lease(t.Context(), "user-2", 1, time.Now())
 		require.ErrorIs(t, err, redis.ErrUnavailable, "call %d", i)
-		assert.Equal(t, middleware.ClaimAcquired, got, "an error still says: sync it")
+		assert.Equal(t, middleware.LeaseAcquired, got, "an error still says: sync it")
 	}
-	require.ErrorIs(t, s.Done(t.Context(), "user-2", 1), redis.ErrUnavailable)
+	require.ErrorIs(t, s.Done(t.Context(), "user-2", 1, time.Now()), redis.ErrUnavailable)
 	require.ErrorIs(t, s.Release(t.Context(), "user-1"), redis.ErrUnavailable)
 	assert.Equal(t, 1, strings.Count(logs.String(), "redis unavailable, syncing local-only"), logs.String())
 	assert.Contains(t, logs.String(), "level=WARN")
 
 	srv.Restart()
 	// Still cooling down: the Store does not even try, so it cannot see Redis is back.
-	_, _, err = s.Claim(t.Context(), "user-2", 1)
+	_, _, err = s.Lease(t.Context(), "user-2", 1, time.Now())
 	require.ErrorIs(t, err, redis.ErrUnavailable)
 	assert.Contains(t, err.Error(), "cooling down")
 
 	clock.Advance(5 * time.Second)
-	got, _, err = s.Claim(t.Context(), "user-2", 1)
+	got, _, err = s.Lease(t.Context(), "user-2", 1, time.Now())
 	require.NoError(t, err, "the probe after the cooldown reaches the restarted server")
-	assert.Equal(t, middleware.ClaimAcquired, got)
-	require.NoError(t, s.Done(t.Context(), "user-2", 1))
-	got, _, err = s.Claim(t.Context(), "user-2", 1)
+	assert.Equal(t, middleware.LeaseAcquired, got)
+	require.NoError(t, s.Done(t.Context(), "user-2", 1, time.Now()))
+	got, _, err = s.Lease(t.Context(), "user-2", 1, time.Now())
 	require.NoError(t, err)
-	assert.Equal(t, middleware.ClaimSynced, got)
+	assert.Equal(t, middleware.LeaseSynced, got)
 
 	out := logs.String()
 	assert.Equal(t, 1, strings.Count(out, "redis unavailable"), out)
@@ -68,16 +68,16 @@ func TestFailedProbeWaitsAnotherCooldown(t *testing.T) {
 	s := newStore(t, srv, redis.WithClock(clock.Now), redis.WithLogger(logs.Logger()), redis.WithCooldown(time.Second))
 
 	srv.Kill()
-	_, _, err := s.Claim(t.Context(), "u", 1)
+	_, _, err := s.Lease(t.Context(), "u", 1, time.Now())
 	require.ErrorIs(t, err, redis.ErrUnavailable)
 	require.NotContains(t, err.Error(), "cooling down", "the first failure is a real one")
 
 	clock.Advance(time.Second)
-	_, _, err = s.Claim(t.Context(), "u", 1)
+	_, _, err = s.Lease(t.Context(), "u", 1, time.Now())
 	require.ErrorIs(t, err, redis.ErrUnavailable)
 	require.NotContains(t, err.Error(), "cooling down", "after the cooldown, one call probes")
 
-	_, _, err = s.Claim(t.Context(), "u", 1)
+	_, _, err = s.Lease(t.Context(), "u", 1, time.Now())
 	require.ErrorIs(t, err, redis.ErrUnavailable)
 	assert.Contains(t, err.Error(), "cooling down", "a failed probe starts a new cooldown")
 	assert.Equal(t, 1, strings.Count(logs.String(), "redis unavailable"), logs.String())
@@ -106,12 +106,12 @@ func TestSlowRedisTimesOut(t *testing.T) {
 			s, err := redis.New(client, redis.WithTimeout(50*time.Millisecond))
 			require.NoError(t, err)
 			t.Cleanup(func() { _ = s.Close() })
-			_, _, err = s.Claim(t.Context(), "warm-up", 1) // opens a connection and loads the script
+			_, _, err = s.Lease(t.Context(), "warm-up", 1, time.Now()) // opens a connection and loads the script
 			require.NoError(t, err)
 
 			// Redis holds every command for a second, as an overloaded server would.
 			require.NoError(t, newClient(t, srv).ClientPause(t.Context(), time.Second).Err())
-			_, _, err = s.Claim(t.Context(), "user-1", 1)
+			_, _, err = s.Lease(t.Context(), "user-1", 1, time.Now())
 			require.ErrorIs(t, err, redis.ErrUnavailable)
 			var netErr net.Error
 			assert.True(t, errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &netErr) && netErr.Timeout()),
@@ -128,13 +128,13 @@ func TestCallerCancellingIsNotAnOutage(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
 
-	_, _, err := s.Claim(ctx, "user-1", 1)
+	_, _, err := s.Lease(ctx, "user-1", 1, time.Now())
 	require.ErrorIs(t, err, context.Canceled)
 	assert.NotErrorIs(t, err, redis.ErrUnavailable)
 
-	got, _, err := s.Claim(t.Context(), "user-1", 1)
+	got, _, err := s.Lease(t.Context(), "user-1", 1, time.Now())
 	require.NoError(t, err, "no cooldown started")
-	assert.Equal(t, middleware.ClaimAcquired, got)
+	assert.Equal(t, middleware.LeaseAcquired, got)
 	assert.Empty(t, logs.String())
 }
 
@@ -142,9 +142,9 @@ func TestEmptyIdentifierIsRefused(t *testing.T) {
 	t.Parallel()
 	srv := redistest.Start(t)
 	s := newStore(t, srv)
-	_, _, err := s.Claim(t.Context(), "", 1)
+	_, _, err := s.Lease(t.Context(), "", 1, time.Now())
 	require.ErrorIs(t, err, identity.ErrInvalidIdentifier)
-	require.ErrorIs(t, s.Done(t.Context(), "", 1), identity.ErrInvalidIdentifier)
+	require.ErrorIs(t, s.Done(t.Context(), "", 1, time.Now()), identity.ErrInvalidIdentifier)
 	require.ErrorIs(t, s.Release(t.Context(), ""), identity.ErrInvalidIdentifier)
 	n, err := newClient(t, srv).DBSize(t.Context()).Result()
 	require.NoError(t, err)
@@ -162,7 +162,7 @@ func TestUnreachableRedisNamesTheCause(t *testing.T) {
 	s, err := redis.New(client, redis.WithLogger(logs.Logger()))
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = s.Close() })
-	_, _, err = s.Claim(t.Context(), "ann", 1)
+	_, _, err = s.Lease(t.Context(), "ann", 1, time.Now())
 	require.ErrorIs(t, err, redis.ErrUnavailable)
 	assert.Contains(t, err.Error(), "connection refused")
 	assert.Contains(t, logs.String(), "connection refused")

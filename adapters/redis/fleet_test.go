@@ -213,9 +213,10 @@ func TestFleetLeaseOfADeadInstanceExpires(t *testing.T) {
 
 	// An instance took the lease for user-1, then died before syncing.
 	dead := newStore(t, srv, redis.WithLeaseTTL(100*time.Millisecond))
-	claim, _, err := dead.Claim(t.Context(), "user-1", userIdentity("user-1").Profile.Fingerprint())
+	lease, _, err := dead.Lease(t.Context(), "user-1", userIdentity("user-1").Profile.Fingerprint(), time.Now())
 	require.NoError(t, err)
-	require.Equal(t, middleware.ClaimAcquired, claim)
+	require.Equal(t, middleware.LeaseAcquired, lease)
+	require.NoError(t, dead.Close()) // no more renewals: the process is gone
 
 	alive := newInstance(t, api, srv)
 	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)

@@ -8,24 +8,17 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 )
 
-// The channels, under the Store's prefix: Done and Release publish a user's
-// synced key on the first, Forget a user's identifier on the second.
-const (
-	channelKind = "done"
-	forgetKind  = "forget"
-)
+// channelKind names the channel, under the Store's prefix, on which Done,
+// Release and Tombstone publish a user's record key.
+const channelKind = "done"
 
-// notifier wakes the callers waiting for a user's lease holder to finish,
-// and tells the OnForget functions who was forgotten: one subscription per
-// Store, to the two channels, opened when the first caller waits or
-// registers. While it is down (Redis is, or the subscription failed)
-// waiters are simply not woken, and the middleware polls as it would
-// without it; a forget is missed, and that instance syncs the user again
-// when its cache entry expires.
+// notifier wakes the callers waiting for a user's lease holder to finish:
+// one subscription per Store, opened when the first caller waits. While it
+// is down (Redis is, or the subscription failed) waiters are simply not
+// woken, and they poll as they would without it.
 type notifier struct {
 	client   goredis.UniversalClient
 	channel  string // the done channel, which Done and Release publish on
-	forget   string // the forget channel, which Forget publishes on
 	timeout  time.Duration
 	cooldown time.Duration
 	now      func() time.Time
@@ -34,14 +27,11 @@ type notifier struct {
 	sub     *goredis.PubSub
 	retryAt time.Time // after a failed subscribe: none before
 	waiters map[string]map[*waiter]struct{}
-	forgets map[*forgetter]struct{}
 	closed  bool
 	wg      sync.WaitGroup
 }
 
 type waiter struct{ f func() }
-
-type forgetter struct{ f func(identifier string) }
 
 // NotifyDone calls f once, soon after identifier's lease holder (on any
 // instance) calls Done or Release; stop cancels it. It implements
@@ -52,34 +42,13 @@ func (s *Store) NotifyDone(identifier string, f func()) (stop func()) {
 	return s.notifier.add(s.keys(identifier)[0], f)
 }
 
-// OnForget calls f, from the subscription's goroutine, with each identifier
-// any instance sharing the Store forgets (Forget), until stop or Close; f
-// returns quickly. It implements middleware.StoreDeleter: the middleware
-// drops such a user from its cache, so a deleted user who comes back is
-// created again at once. It subscribes now, if Redis answers; a
-// subscription that failed is tried again when NotifyDone or OnForget is
-// next called.
-func (s *Store) OnForget(f func(identifier string)) (stop func()) {
-	n := &s.notifier
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	if n.closed {
-		return func() {}
-	}
-	r := &forgetter{f: f}
-	n.forgets[r] = struct{}{}
-	n.subscribedLocked()
-	return func() {
-		n.mu.Lock()
-		defer n.mu.Unlock()
-		delete(n.forgets, r)
-	}
-}
-
-// Close ends the subscription NotifyDone opened, if any. Close the Store
-// after the middleware that uses it; the client stays the application's.
+// Close ends the subscription NotifyDone opened and the reading of the
+// forget stream, if any, and stops renewing leases. Close the Store after
+// the middleware that uses it; the client stays the application's.
 func (s *Store) Close() error {
 	s.notifier.close()
+	s.forgets.close()
+	s.leases.close()
 	return nil
 }
 
@@ -118,24 +87,18 @@ func (n *notifier) subscribedLocked() bool {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), n.timeout)
 	defer cancel()
-	sub := n.client.Subscribe(ctx, n.channel, n.forget)
-	for range 2 { // one confirmation per channel
-		if _, err := sub.Receive(ctx); err != nil {
-			_ = sub.Close()
-			n.retryAt = n.now().Add(n.cooldown)
-			return false
-		}
+	sub := n.client.Subscribe(ctx, n.channel)
+	if _, err := sub.Receive(ctx); err != nil { // the confirmation
+		_ = sub.Close()
+		n.retryAt = n.now().Add(n.cooldown)
+		return false
 	}
 	n.sub = sub
 	n.waiters = make(map[string]map[*waiter]struct{})
 	ch := sub.Channel()
 	n.wg.Go(func() {
 		for msg := range ch { // closed by sub.Close
-			if msg.Channel == n.forget {
-				n.forgot(msg.Payload)
-			} else {
-				n.wake(msg.Payload)
-			}
+			n.wake(msg.Payload)
 		}
 	})
 	return true
@@ -149,19 +112,6 @@ func (n *notifier) wake(key string) {
 	n.mu.Unlock()
 	for w := range ws {
 		w.f()
-	}
-}
-
-// forgot calls, outside the lock, every OnForget function.
-func (n *notifier) forgot(identifier string) {
-	n.mu.Lock()
-	fs := make([]func(string), 0, len(n.forgets))
-	for r := range n.forgets {
-		fs = append(fs, r.f)
-	}
-	n.mu.Unlock()
-	for _, f := range fs {
-		f(identifier)
 	}
 }
 

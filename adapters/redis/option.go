@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"strings"
 	"time"
 )
@@ -15,12 +16,11 @@ const (
 	// the middleware's local cache TTL, so the fleet re-syncs a user about as
 	// often as a single instance would.
 	DefaultTTL = 24 * time.Hour
-	// DefaultLeaseTTL is how long a lease lasts unless Done or Release drops
-	// it first: longer than one API attempt (the middleware's
-	// DefaultAttemptTimeout is 10s), shorter than the minute the middleware
-	// keeps asking about a busy user before syncing it anyway, so that an
-	// instance dying mid-sync delays the user only briefly.
-	DefaultLeaseTTL = 30 * time.Second
+	// DefaultLeaseTTL is how long a lease outlives its holder's last sign
+	// of life: the Store renews its leases a third of it apart while their
+	// syncs run (up to a minute), so an instance dying mid-sync holds the
+	// user back for at most this long, however long API calls take.
+	DefaultLeaseTTL = 5 * time.Second
 	// DefaultTimeout bounds each call to Redis.
 	DefaultTimeout = 250 * time.Millisecond
 	// DefaultCooldown is how long the Store skips Redis after a failure
@@ -39,6 +39,7 @@ type config struct {
 	cooldown time.Duration
 	logger   *slog.Logger
 	now      func() time.Time
+	randN    func(int64) int64 // the records' TTL jitter
 }
 
 func defaultConfig() config {
@@ -50,6 +51,7 @@ func defaultConfig() config {
 		cooldown: DefaultCooldown,
 		logger:   slog.Default(),
 		now:      time.Now,
+		randN:    rand.Int64N,
 	}
 }
 

@@ -4,47 +4,85 @@ import goredis "github.com/redis/go-redis/v9"
 
 // Each script runs atomically on the server, so a check and the write it
 // depends on cannot interleave with another instance's. KEYS[1] is the
-// synced key, KEYS[2] the lease key (see keys). Done and Release publish the
-// synced key on the Store's channel, which wakes the instances waiting for
-// that user (see notifier).
+// record key, KEYS[2] the lease key (see keys); both are in the user's hash
+// slot. Done, Release and Tombstone publish the record key on the Store's
+// channel, which wakes the instances waiting for that user (see notifier).
+//
+// The record says what the fleet last did to the user, with a stamp in
+// microseconds since the Unix epoch:
+//
+//	FP:OBSERVED     synced with the profile whose fingerprint is FP (hex), observed then
+//	deleting:AT     a deletion began at AT and waits for the leases (Fence)
+//	deleted:UNTIL   deleted; profiles observed before UNTIL are not synced (Tombstone)
+//
+// A record written by an older version holds FP alone: its stamp reads 0.
+// Stamps fit a Lua number (a double) exactly until the year 2255.
 
-// Claim's replies.
+// parseRecord is the Lua every script that reads a record starts with.
+const parseRecord = `
+local function parse(v)
+	if not v then return nil, 0 end
+	local kind, stamp = string.match(v, '^([^:]*):(%d+)$')
+	if not kind then return v, 0 end
+	return kind, tonumber(stamp)
+end
+local function deletion(kind) return kind == 'deleting' or kind == 'deleted' end
+`
+
+// Lease's replies.
 const (
-	replyAcquired = 0
-	replySynced   = 1
-	replyBusy     = 2
+	replyAcquired   = 0
+	replySynced     = 1
+	replyBusy       = 2
+	replySuperseded = 3
 )
 
-// claimScript replies {reply, ms}: ms is what is left of the synced
-// record's TTL, for replySynced. ARGV[1] fingerprint, ARGV[2] our token,
-// ARGV[3] lease TTL in ms.
-var claimScript = goredis.NewScript(`
-if redis.call('GET', KEYS[1]) == ARGV[1] then
+// leaseScript replies {reply, ms}: for replySynced, what is left of the
+// record's TTL; for replySuperseded, how long the user stays erased (0 if
+// not). ARGV[1] fingerprint, ARGV[2] observed, ARGV[3] our token, ARGV[4]
+// lease TTL in ms, ARGV[5] now.
+var leaseScript = goredis.NewScript(parseRecord + `
+local kind, stamp = parse(redis.call('GET', KEYS[1]))
+local observed = tonumber(ARGV[2])
+if kind == 'deleting' then
+	if observed <= stamp then return {3, 0} end
+	return {2, 0}
+elseif kind == 'deleted' then
+	if observed < stamp then return {3, math.max(0, math.floor((stamp - tonumber(ARGV[5])) / 1000))} end
+elseif kind == ARGV[1] then
 	return {1, redis.call('PTTL', KEYS[1])}
+elseif kind and stamp > observed then
+	return {3, 0}
 end
-if redis.call('SET', KEYS[2], ARGV[2], 'NX', 'PX', ARGV[3]) then
+if redis.call('SET', KEYS[2], ARGV[3], 'NX', 'PX', ARGV[4]) then
 	return {0, 0}
 end
 return {2, 0}
 `)
 
-// doneScript records the fingerprint and drops the lease if it is ours.
-// Without our lease (it expired, or Claim failed and the sync ran
-// local-only) the sync may be late: another instance may have recorded a
-// newer profile since, so the record is written only if it holds no other
-// fingerprint. ARGV[1] fingerprint, ARGV[2] our token, ARGV[3] TTL in ms,
-// ARGV[4] channel.
-var doneScript = goredis.NewScript(`
-local ours = redis.call('GET', KEYS[2]) == ARGV[2]
-local current = redis.call('GET', KEYS[1])
-if ours or not current or current == ARGV[1] then
-	redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[3])
+// doneScript records the profile unless the record holds one observed
+// later, or a deletion that began later, and drops the lease if it is ours.
+// It replies 1 when it recorded, 0 when superseded. ARGV[1] fingerprint,
+// ARGV[2] observed, ARGV[3] our token, ARGV[4] TTL in ms, ARGV[5] channel.
+var doneScript = goredis.NewScript(parseRecord + `
+local kind, stamp = parse(redis.call('GET', KEYS[1]))
+local observed = tonumber(ARGV[2])
+local recorded = 1
+if deletion(kind) then
+	if observed <= stamp then recorded = 0 end
+elseif kind == ARGV[1] then
+	observed = math.max(observed, stamp)
+elseif kind and stamp > observed then
+	recorded = 0
 end
-if ours then
+if recorded == 1 then
+	redis.call('SET', KEYS[1], ARGV[1] .. ':' .. string.format('%d', observed), 'PX', ARGV[4])
+end
+if redis.call('GET', KEYS[2]) == ARGV[3] then
 	redis.call('DEL', KEYS[2])
 end
-redis.call('PUBLISH', ARGV[4], KEYS[1])
-return 1
+redis.call('PUBLISH', ARGV[5], KEYS[1])
+return recorded
 `)
 
 // releaseScript deletes the lease only if it is ours: once ours expired,
@@ -58,11 +96,33 @@ end
 return 0
 `)
 
-// forgetScript deletes the user's record, so that every instance's next
-// Claim syncs them again, and tells every instance to forget them locally.
-// ARGV[1] the forget channel, ARGV[2] the identifier.
-var forgetScript = goredis.NewScript(`
-local n = redis.call('DEL', KEYS[1])
-redis.call('PUBLISH', ARGV[1], ARGV[2])
-return n
+// renewScript extends the lease if it is still ours. ARGV[1] our token,
+// ARGV[2] lease TTL in ms.
+var renewScript = goredis.NewScript(`
+if redis.call('GET', KEYS[2]) == ARGV[1] then
+	return redis.call('PEXPIRE', KEYS[2], ARGV[2])
+end
+return 0
+`)
+
+// fenceScript begins a deletion at ARGV[1] (or at a later one under way),
+// for ARGV[2] ms at most, and replies whether a lease is held.
+var fenceScript = goredis.NewScript(parseRecord + `
+local kind, stamp = parse(redis.call('GET', KEYS[1]))
+local at = tonumber(ARGV[1])
+if deletion(kind) then at = math.max(at, stamp) end
+redis.call('SET', KEYS[1], 'deleting:' .. string.format('%d', at), 'PX', ARGV[2])
+return redis.call('EXISTS', KEYS[2])
+`)
+
+// tombstoneScript ends a deletion: the user is deleted until ARGV[1] (or a
+// later time a deletion under way set), for ARGV[2] ms, and the instances
+// waiting for the deletion are woken. ARGV[3] channel.
+var tombstoneScript = goredis.NewScript(parseRecord + `
+local kind, stamp = parse(redis.call('GET', KEYS[1]))
+local until_ = tonumber(ARGV[1])
+if deletion(kind) then until_ = math.max(until_, stamp) end
+redis.call('SET', KEYS[1], 'deleted:' .. string.format('%d', until_), 'PX', ARGV[2])
+redis.call('PUBLISH', ARGV[3], KEYS[1])
+return 1
 `)

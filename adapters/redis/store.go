@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -19,7 +20,6 @@ import (
 var (
 	_ middleware.Store         = (*Store)(nil)
 	_ middleware.StoreNotifier = (*Store)(nil)
-	_ middleware.StoreDeleter  = (*Store)(nil)
 )
 
 // Store is the fleet's shared synced-users state on Redis: a
@@ -61,7 +61,10 @@ type Store struct {
 	bounded  bool   // the client itself stops a command at the context's deadline
 	breaker  breaker
 	notifier notifier
+	forgets  forgets
+	leases   leases
 	dials    *dialWatch
+	randN    func(int64) int64
 }
 
 // New returns a Store on client, which the application owns (and closes).
@@ -74,6 +77,12 @@ func New(client goredis.UniversalClient, opts ...Option) (*Store, error) {
 	if client == nil {
 		return nil, &ConfigError{Field: "Client", Err: errors.New("nil")}
 	}
+	if _, ok := client.(*goredis.Ring); ok {
+		// A Ring shards keys by itself: a user's record lives on one shard
+		// while the pub/sub, the forget stream and the pending syncs live
+		// on others, and no script can see them together.
+		return nil, &ConfigError{Field: "Client", Err: errors.New("a *redis.Ring is not supported: it shards keys without Redis knowing, so the fleet's notices miss the shards that need them; use a Redis Cluster (redis.NewClusterClient) or one server with replicas (redis.NewFailoverClient)")}
+	}
 	cfg := defaultConfig()
 	for _, opt := range opts {
 		if err := opt(&cfg); err != nil {
@@ -82,7 +91,7 @@ func New(client goredis.UniversalClient, opts ...Option) (*Store, error) {
 	}
 	dials := new(dialWatch)
 	client.AddHook(dials) // observes only: carries a failed dial's cause into the Store's errors
-	return &Store{
+	s := &Store{
 		dials:   dials,
 		client:  client,
 		prefix:  cfg.prefix,
@@ -94,50 +103,77 @@ func New(client goredis.UniversalClient, opts ...Option) (*Store, error) {
 		bounded: honoursContext(client),
 		breaker: breaker{cooldown: cfg.cooldown, now: cfg.now},
 		notifier: notifier{
-			forgets: make(map[*forgetter]struct{}),
-			client:  client, channel: cfg.prefix + channelKind, forget: cfg.prefix + forgetKind,
+			client: client, channel: cfg.prefix + channelKind,
 			timeout: cfg.timeout, cooldown: cfg.cooldown, now: cfg.now,
 		},
-	}, nil
+		forgets: forgets{
+			client: client, key: cfg.prefix + forgetsKind, fs: make(map[*forgetter]struct{}),
+			timeout: cfg.timeout, cooldown: cfg.cooldown, logger: cfg.logger,
+		},
+		randN: cfg.randN,
+	}
+	s.leases = leases{every: max(cfg.leaseTTL/3, time.Millisecond), held: make(map[string]time.Time), stop: make(chan struct{})}
+	s.leases.renew = s.renewLeases
+	return s, nil
 }
 
-// Claim tells in one round trip whether the fleet already synced identifier
-// with this fingerprint, and if not, tries to take the user's lease. With
-// ClaimSynced it also says how long the fleet's record lasts. With an error
-// it returns ClaimAcquired: sync local-only.
-func (s *Store) Claim(ctx context.Context, identifier string, fingerprint uint64) (middleware.Claim, time.Duration, error) {
+// Lease tells in one round trip whether the fleet already synced identifier
+// with this fingerprint, or recorded a newer profile or a deletion, and if
+// neither, tries to take the user's lease, which the Store then renews
+// while the sync runs (see leases). With LeaseSynced it also says how long
+// the fleet's record lasts, with LeaseSuperseded how long the user stays
+// erased. With an error it returns LeaseAcquired: sync local-only.
+func (s *Store) Lease(ctx context.Context, identifier string, fingerprint uint64, observed time.Time) (middleware.Lease, time.Duration, error) {
 	if identifier == "" {
-		return middleware.ClaimAcquired, 0, fmt.Errorf("redis: claim: %w: empty", identity.ErrInvalidIdentifier)
+		return middleware.LeaseAcquired, 0, fmt.Errorf("redis: lease: %w: empty", identity.ErrInvalidIdentifier)
 	}
-	reply, err := s.run(ctx, "claim", claimScript, s.keys(identifier), formatFingerprint(fingerprint), s.token, s.leaseMS)
+	keys := s.keys(identifier)
+	reply, err := s.run(ctx, "lease", leaseScript, keys,
+		formatFingerprint(fingerprint), observed.UnixMicro(), s.token, s.leaseMS, time.Now().UnixMicro())
 	if err != nil {
-		return middleware.ClaimAcquired, 0, err
+		return middleware.LeaseAcquired, 0, err
 	}
 	if len(reply) == 2 {
+		ms := time.Duration(max(reply[1], 0)) * time.Millisecond
 		switch reply[0] {
 		case replyAcquired:
-			return middleware.ClaimAcquired, 0, nil
+			s.leases.hold(keys[1])
+			return middleware.LeaseAcquired, 0, nil
 		case replySynced:
-			return middleware.ClaimSynced, time.Duration(max(reply[1], 0)) * time.Millisecond, nil
+			return middleware.LeaseSynced, ms, nil
 		case replyBusy:
-			return middleware.ClaimBusy, 0, nil
+			return middleware.LeaseBusy, 0, nil
+		case replySuperseded:
+			return middleware.LeaseSuperseded, ms, nil
 		}
 	}
-	return middleware.ClaimAcquired, 0, fmt.Errorf("redis: claim: unexpected reply %v", reply)
+	return middleware.LeaseAcquired, 0, fmt.Errorf("redis: lease: unexpected reply %v", reply)
 }
 
-// Done records that identifier was synced with this fingerprint, for the
-// TTL, and drops the lease if this Store holds it. One round trip. A Done
-// without the lease (it expired, or Claim failed) never overwrites another
-// fingerprint: it may be late, and the other one newer. Done goes to Redis
-// even while the Store cools down after a failure (see write).
-func (s *Store) Done(ctx context.Context, identifier string, fingerprint uint64) error {
+// Done records that identifier was synced with the profile of this
+// fingerprint, observed then, for the TTL (less up to a tenth, at random, so
+// that users synced together are not all synced again together), and drops
+// the lease if this Store holds it. One round trip. If the record holds a
+// profile observed later, or a deletion that began later, it records
+// nothing and returns an error wrapping middleware.ErrSuperseded. Done goes
+// to Redis even while the Store cools down after a failure (see write).
+func (s *Store) Done(ctx context.Context, identifier string, fingerprint uint64, observed time.Time) error {
 	if identifier == "" {
 		return fmt.Errorf("redis: done: %w: empty", identity.ErrInvalidIdentifier)
 	}
-	_, err := s.write(ctx, "done", doneScript, s.keys(identifier), formatFingerprint(fingerprint), s.token, s.ttlMS, s.notifier.channel)
+	keys := s.keys(identifier)
+	defer s.leases.drop(keys[1])
+	reply, err := s.write(ctx, "done", doneScript, keys,
+		formatFingerprint(fingerprint), observed.UnixMicro(), s.token, s.recordTTL(), s.notifier.channel)
+	if err == nil && len(reply) == 1 && reply[0] == 0 {
+		return fmt.Errorf("redis: done: %w: the fleet recorded a newer profile or a deletion", middleware.ErrSuperseded)
+	}
 	return err
 }
+
+// recordTTL is the TTL of a record written now, in ms: the TTL less up to a
+// tenth of it, by the rule of the middleware's own cache.
+func (s *Store) recordTTL() int64 { return s.ttlMS - s.randN(s.ttlMS/10+1) }
 
 // Release drops identifier's lease if this Store still holds it; a lease
 // that expired and was taken by another instance is left alone. Like Done,
@@ -146,20 +182,9 @@ func (s *Store) Release(ctx context.Context, identifier string) error {
 	if identifier == "" {
 		return fmt.Errorf("redis: release: %w: empty", identity.ErrInvalidIdentifier)
 	}
-	_, err := s.write(ctx, "release", releaseScript, s.keys(identifier), s.token, s.notifier.channel)
-	return err
-}
-
-// Forget drops identifier's record, so that the next Claim anywhere syncs
-// them again, and tells every instance sharing the Store (OnForget) to drop
-// them from its cache: after a deletion in Engagespot, a user who comes back
-// is created again at once, not after a TTL. One round trip; like Done, it
-// goes to Redis even while the Store cools down.
-func (s *Store) Forget(ctx context.Context, identifier string) error {
-	if identifier == "" {
-		return fmt.Errorf("redis: forget: %w: empty", identity.ErrInvalidIdentifier)
-	}
-	_, err := s.write(ctx, "forget", forgetScript, s.keys(identifier), s.notifier.forget, identifier)
+	keys := s.keys(identifier)
+	defer s.leases.drop(keys[1])
+	_, err := s.write(ctx, "release", releaseScript, keys, s.token, s.notifier.channel)
 	return err
 }
 
@@ -274,7 +299,9 @@ func honoursContext(client goredis.UniversalClient) bool {
 type Record struct {
 	Synced      bool          // a sync is recorded
 	Fingerprint uint64        // the profile's, when Synced
-	Remaining   time.Duration // until the record expires, when Synced
+	Observed    time.Time     // when Synced: when that profile was observed; when Deleted: until when older profiles are refused
+	Deleted     bool          // deleted (or being deleted: Fence without Tombstone yet)
+	Remaining   time.Duration // until the record expires, when Synced or Deleted
 	Leased      bool          // an instance holds the user's lease: a sync is under way
 }
 
@@ -285,17 +312,25 @@ func (s *Store) Lookup(ctx context.Context, identifier string) (Record, error) {
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
 	pipe := s.client.Pipeline()
-	fp := pipe.Get(ctx, keys[0])
+	value := pipe.Get(ctx, keys[0])
 	ttl := pipe.PTTL(ctx, keys[0])
 	lease := pipe.Exists(ctx, keys[1])
 	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, goredis.Nil) {
 		return Record{}, fmt.Errorf("%w: lookup: %w", ErrUnavailable, err)
 	}
 	var r Record
-	if v, err := fp.Result(); err == nil {
-		r.Synced = true
-		r.Fingerprint, _ = strconv.ParseUint(v, 16, 64)
+	if v, err := value.Result(); err == nil {
+		kind, stamp, _ := strings.Cut(v, ":")
+		us, _ := strconv.ParseInt(stamp, 10, 64)
+		r.Observed = time.UnixMicro(us)
 		r.Remaining = max(ttl.Val(), 0)
+		switch kind {
+		case "deleting", "deleted":
+			r.Deleted = true
+		default:
+			r.Synced = true
+			r.Fingerprint, _ = strconv.ParseUint(kind, 16, 64)
+		}
 	}
 	r.Leased = lease.Val() > 0
 	return r, nil

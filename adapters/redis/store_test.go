@@ -24,12 +24,14 @@ var _ middleware.Store = (*redis.Store)(nil)
 // step is one call in a scenario played by two instances, a and b.
 type step struct {
 	by   string // "a" or "b"
-	op   string // "claim", "done" or "release"
+	op   string // "lease", "done" or "release"
 	fp   uint64
-	want middleware.Claim // for claim
+	at   int              // when the profile was observed, in seconds; the step's number if 0
+	want middleware.Lease // for lease
+	old  bool             // for done: superseded, so not recorded
 }
 
-func TestClaimDoneRelease(t *testing.T) {
+func TestLeaseDoneRelease(t *testing.T) {
 	t.Parallel()
 	srv := redistest.Start(t)
 	tests := []struct {
@@ -37,68 +39,74 @@ func TestClaimDoneRelease(t *testing.T) {
 		steps []step
 	}{
 		{"new user is acquired", []step{
-			{by: "a", op: "claim", fp: 1, want: middleware.ClaimAcquired},
+			{by: "a", op: "lease", fp: 1, want: middleware.LeaseAcquired},
 		}},
 		{"held lease is busy for everyone, holder included", []step{
-			{by: "a", op: "claim", fp: 1, want: middleware.ClaimAcquired},
-			{by: "b", op: "claim", fp: 1, want: middleware.ClaimBusy},
-			{by: "a", op: "claim", fp: 1, want: middleware.ClaimBusy},
+			{by: "a", op: "lease", fp: 1, want: middleware.LeaseAcquired},
+			{by: "b", op: "lease", fp: 1, want: middleware.LeaseBusy},
+			{by: "a", op: "lease", fp: 1, want: middleware.LeaseBusy},
 		}},
 		{"done makes the user synced fleet-wide", []step{
-			{by: "a", op: "claim", fp: 1, want: middleware.ClaimAcquired},
+			{by: "a", op: "lease", fp: 1, want: middleware.LeaseAcquired},
 			{by: "a", op: "done", fp: 1},
-			{by: "b", op: "claim", fp: 1, want: middleware.ClaimSynced},
-			{by: "a", op: "claim", fp: 1, want: middleware.ClaimSynced},
+			{by: "b", op: "lease", fp: 1, want: middleware.LeaseSynced},
+			{by: "a", op: "lease", fp: 1, want: middleware.LeaseSynced},
 		}},
 		{"changed fingerprint is acquired again", []step{
-			{by: "a", op: "claim", fp: 1, want: middleware.ClaimAcquired},
+			{by: "a", op: "lease", fp: 1, want: middleware.LeaseAcquired},
 			{by: "a", op: "done", fp: 1},
-			{by: "b", op: "claim", fp: 2, want: middleware.ClaimAcquired},
-			{by: "a", op: "claim", fp: 2, want: middleware.ClaimBusy},
+			{by: "b", op: "lease", fp: 2, want: middleware.LeaseAcquired},
+			{by: "a", op: "lease", fp: 2, want: middleware.LeaseBusy},
 			{by: "b", op: "done", fp: 2},
-			{by: "a", op: "claim", fp: 2, want: middleware.ClaimSynced},
-			{by: "a", op: "claim", fp: 1, want: middleware.ClaimAcquired},
+			{by: "a", op: "lease", fp: 2, want: middleware.LeaseSynced},
+			{by: "a", op: "lease", fp: 1, want: middleware.LeaseAcquired},
 		}},
 		{"synced wins over a held lease", []step{
-			{by: "a", op: "claim", fp: 1, want: middleware.ClaimAcquired},
+			{by: "a", op: "lease", fp: 1, want: middleware.LeaseAcquired},
 			{by: "a", op: "done", fp: 1},
-			{by: "a", op: "claim", fp: 2, want: middleware.ClaimAcquired},
-			{by: "b", op: "claim", fp: 1, want: middleware.ClaimSynced},
+			{by: "a", op: "lease", fp: 2, want: middleware.LeaseAcquired},
+			{by: "b", op: "lease", fp: 1, want: middleware.LeaseSynced},
 		}},
 		{"release lets another instance take over", []step{
-			{by: "a", op: "claim", fp: 1, want: middleware.ClaimAcquired},
+			{by: "a", op: "lease", fp: 1, want: middleware.LeaseAcquired},
 			{by: "a", op: "release"},
-			{by: "b", op: "claim", fp: 1, want: middleware.ClaimAcquired},
+			{by: "b", op: "lease", fp: 1, want: middleware.LeaseAcquired},
 		}},
 		{"release of another instance's lease does nothing", []step{
-			{by: "a", op: "claim", fp: 1, want: middleware.ClaimAcquired},
+			{by: "a", op: "lease", fp: 1, want: middleware.LeaseAcquired},
 			{by: "b", op: "release"},
-			{by: "b", op: "claim", fp: 1, want: middleware.ClaimBusy},
+			{by: "b", op: "lease", fp: 1, want: middleware.LeaseBusy},
 			{by: "a", op: "release"},
-			{by: "b", op: "claim", fp: 1, want: middleware.ClaimAcquired},
+			{by: "b", op: "lease", fp: 1, want: middleware.LeaseAcquired},
 		}},
 		{"done without the lease still records, and keeps the holder's lease", []step{
-			{by: "a", op: "claim", fp: 1, want: middleware.ClaimAcquired},
+			{by: "a", op: "lease", fp: 1, want: middleware.LeaseAcquired},
 			{by: "b", op: "done", fp: 1},
-			{by: "b", op: "claim", fp: 1, want: middleware.ClaimSynced},
-			{by: "b", op: "claim", fp: 2, want: middleware.ClaimBusy},
+			{by: "b", op: "lease", fp: 1, want: middleware.LeaseSynced},
+			{by: "b", op: "lease", fp: 2, want: middleware.LeaseBusy},
 		}},
-		{"a late done never overwrites another fingerprint", []step{
-			{by: "a", op: "claim", fp: 1, want: middleware.ClaimAcquired},
-			{by: "b", op: "done", fp: 2}, // b synced fp 2 without the lease, and recorded it
-			{by: "b", op: "done", fp: 1}, // a stale fp 1, late, without the lease
-			{by: "b", op: "claim", fp: 2, want: middleware.ClaimSynced},
-			{by: "a", op: "done", fp: 1}, // the lease holder's own result is the newest
-			{by: "b", op: "claim", fp: 1, want: middleware.ClaimSynced},
+		{"an older profile never overwrites a newer one", []step{
+			{by: "a", op: "lease", fp: 1, at: 1, want: middleware.LeaseAcquired},
+			{by: "b", op: "done", fp: 2, at: 3},            // b synced fp 2, observed later, without the lease
+			{by: "b", op: "done", fp: 1, at: 2, old: true}, // a stale fp 1, late, without the lease
+			{by: "b", op: "lease", fp: 2, want: middleware.LeaseSynced},
+			{by: "a", op: "done", fp: 1, at: 1, old: true}, // the lease holder's profile is older still
+			{by: "b", op: "lease", fp: 1, at: 1, want: middleware.LeaseSuperseded},
+			{by: "b", op: "lease", fp: 1, at: 9, want: middleware.LeaseAcquired}, // seen again since: newest
+		}},
+		{"the same profile observed earlier keeps the later stamp", []step{
+			{by: "a", op: "done", fp: 1, at: 5},
+			{by: "b", op: "done", fp: 1, at: 2},
+			{by: "a", op: "lease", fp: 2, at: 4, want: middleware.LeaseSuperseded},
 		}},
 		{"done drops the lease", []step{
-			{by: "a", op: "claim", fp: 1, want: middleware.ClaimAcquired},
+			{by: "a", op: "lease", fp: 1, want: middleware.LeaseAcquired},
 			{by: "a", op: "done", fp: 1},
-			{by: "b", op: "claim", fp: 2, want: middleware.ClaimAcquired},
+			{by: "b", op: "lease", fp: 2, want: middleware.LeaseAcquired},
 		}},
 		{"release without a lease is harmless", []step{
 			{by: "a", op: "release"},
-			{by: "a", op: "claim", fp: 1, want: middleware.ClaimAcquired},
+			{by: "a", op: "lease", fp: 1, want: middleware.LeaseAcquired},
 		}},
 	}
 	for i, tt := range tests {
@@ -113,11 +121,11 @@ func TestClaimDoneRelease(t *testing.T) {
 				s := stores[st.by]
 				switch st.op {
 				case "claim":
-					got, _, err := s.Claim(t.Context(), "user-1", st.fp)
+					got, _, err := s.Lease(t.Context(), "user-1", st.fp, time.Now())
 					require.NoError(t, err, "step %d", n)
 					assert.Equal(t, st.want, got, "step %d: %s claims fp %d", n, st.by, st.fp)
 				case "done":
-					require.NoError(t, s.Done(t.Context(), "user-1", st.fp), "step %d", n)
+					require.NoError(t, s.Done(t.Context(), "user-1", st.fp, time.Now()), "step %d", n)
 				case "release":
 					require.NoError(t, s.Release(t.Context(), "user-1"), "step %d", n)
 				}
@@ -139,11 +147,11 @@ func TestTwoInstancesRacingAcquireEachUserOnce(t *testing.T) {
 			order := rand.New(rand.NewPCG(uint64(w), 7)).Perm(users)
 			wg.Go(func() {
 				for _, u := range order {
-					got, _, err := s.Claim(t.Context(), "user-"+strconv.Itoa(u), 42)
+					got, _, err := s.Lease(t.Context(), "user-"+strconv.Itoa(u), 42, time.Now())
 					if !assert.NoError(t, err) {
 						return
 					}
-					if got == middleware.ClaimAcquired {
+					if got == middleware.LeaseAcquired {
 						acquired[u].Add(1)
 					}
 				}
@@ -162,23 +170,25 @@ func TestExpiredLeaseUnblocksTheUser(t *testing.T) {
 	dead := newStore(t, srv, redis.WithLeaseTTL(50*time.Millisecond))
 	alive := newStore(t, srv, redis.WithLeaseTTL(50*time.Millisecond))
 
-	got, _, err := dead.Claim(t.Context(), "user-1", 1)
+	got, _, err := dead.Lease(t.Context(), "user-1", 1, time.Now())
 	require.NoError(t, err)
-	require.Equal(t, middleware.ClaimAcquired, got)
-	// dead never calls Done or Release, as if its process had died.
-	got, _, err = alive.Claim(t.Context(), "user-1", 1)
+	require.Equal(t, middleware.LeaseAcquired, got)
+	// dead never calls Done or Release, nor renews its lease, as if its
+	// process had died.
+	require.NoError(t, dead.Close())
+	got, _, err = alive.Lease(t.Context(), "user-1", 1, time.Now())
 	require.NoError(t, err)
-	require.Equal(t, middleware.ClaimBusy, got)
+	require.Equal(t, middleware.LeaseBusy, got)
 
 	require.Eventually(t, func() bool {
-		got, _, err := alive.Claim(t.Context(), "user-1", 1)
-		return err == nil && got == middleware.ClaimAcquired
+		got, _, err := alive.Lease(t.Context(), "user-1", 1, time.Now())
+		return err == nil && got == middleware.LeaseAcquired
 	}, 10*time.Second, 10*time.Millisecond, "the lease never expired")
-	require.NoError(t, alive.Done(t.Context(), "user-1", 1))
+	require.NoError(t, alive.Done(t.Context(), "user-1", 1, time.Now()))
 
-	got, _, err = dead.Claim(t.Context(), "user-1", 1)
+	got, _, err = dead.Lease(t.Context(), "user-1", 1, time.Now())
 	require.NoError(t, err)
-	assert.Equal(t, middleware.ClaimSynced, got)
+	assert.Equal(t, middleware.LeaseSynced, got)
 }
 
 func TestReleaseAfterExpiryKeepsTheNewHoldersLease(t *testing.T) {
@@ -187,19 +197,20 @@ func TestReleaseAfterExpiryKeepsTheNewHoldersLease(t *testing.T) {
 	slow := newStore(t, srv, redis.WithLeaseTTL(50*time.Millisecond))
 	other := newStore(t, srv)
 
-	got, _, err := slow.Claim(t.Context(), "user-1", 1)
+	got, _, err := slow.Lease(t.Context(), "user-1", 1, time.Now())
 	require.NoError(t, err)
-	require.Equal(t, middleware.ClaimAcquired, got)
+	require.Equal(t, middleware.LeaseAcquired, got)
+	require.NoError(t, slow.Close()) // its renewals stop, as in a process paused for long
 	require.Eventually(t, func() bool {
-		got, _, err := other.Claim(t.Context(), "user-1", 1)
-		return err == nil && got == middleware.ClaimAcquired
+		got, _, err := other.Lease(t.Context(), "user-1", 1, time.Now())
+		return err == nil && got == middleware.LeaseAcquired
 	}, 10*time.Second, 10*time.Millisecond)
 
 	// slow's sync fails after its lease expired: its Release must not free other's lease.
 	require.NoError(t, slow.Release(t.Context(), "user-1"))
-	got, _, err = slow.Claim(t.Context(), "user-1", 1)
+	got, _, err = slow.Lease(t.Context(), "user-1", 1, time.Now())
 	require.NoError(t, err)
-	assert.Equal(t, middleware.ClaimBusy, got)
+	assert.Equal(t, middleware.LeaseBusy, got)
 }
 
 func TestKeysAreNamespacedAndHoldOnlyFingerprints(t *testing.T) {
@@ -213,11 +224,11 @@ func TestKeysAreNamespacedAndHoldOnlyFingerprints(t *testing.T) {
 
 	fps := map[string]uint64{"ann@example.com": 0xdeadbeef, "user-2": 1, "user-3": 0}
 	for id, fp := range fps {
-		_, _, err := s.Claim(t.Context(), id, fp)
+		_, _, err := s.Lease(t.Context(), id, fp, time.Now())
 		require.NoError(t, err)
-		require.NoError(t, s.Done(t.Context(), id, fp))
+		require.NoError(t, s.Done(t.Context(), id, fp, time.Now()))
 	}
-	_, _, err = s.Claim(t.Context(), "pending", 7) // leaves a lease
+	_, _, err = s.Lease(t.Context(), "pending", 7, time.Now()) // leaves a lease
 
 	require.NoError(t, err)
 	keys, err := client.Keys(t.Context(), "*").Result()
@@ -234,7 +245,7 @@ func TestKeysAreNamespacedAndHoldOnlyFingerprints(t *testing.T) {
 		key := "myapp:ai:u:{" + id + "}"
 		v, err := client.Get(t.Context(), key).Result()
 		require.NoError(t, err)
-		assert.Equal(t, strconv.FormatUint(fp, 16), v, key)
+		assert.True(t, strings.HasPrefix(v, strconv.FormatUint(fp, 16)+":"), "%s holds the fingerprint and when its profile was observed: %q", key, v)
 		ttl, err := client.PTTL(t.Context(), key).Result()
 		require.NoError(t, err)
 		assert.True(t, ttl > 0 && ttl <= time.Hour, "%s expires within the TTL, got %s", key, ttl)
@@ -252,10 +263,10 @@ func TestPrefixesAreIsolated(t *testing.T) {
 	srv := redistest.Start(t)
 	a := newStore(t, srv, redis.WithPrefix("staging:"))
 	b := newStore(t, srv, redis.WithPrefix("prod:"))
-	require.NoError(t, a.Done(t.Context(), "user-1", 1))
-	got, _, err := b.Claim(t.Context(), "user-1", 1)
+	require.NoError(t, a.Done(t.Context(), "user-1", 1, time.Now()))
+	got, _, err := b.Lease(t.Context(), "user-1", 1, time.Now())
 	require.NoError(t, err)
-	assert.Equal(t, middleware.ClaimAcquired, got)
+	assert.Equal(t, middleware.LeaseAcquired, got)
 }
 
 func TestNastyIdentifiersGetTheirOwnKeys(t *testing.T) {
@@ -269,19 +280,19 @@ func TestNastyIdentifiersGetTheirOwnKeys(t *testing.T) {
 	}
 	s := newStore(t, srv)
 	for i, id := range ids {
-		require.NoError(t, s.Done(t.Context(), id, uint64(i)), "%q", id)
+		require.NoError(t, s.Done(t.Context(), id, uint64(i), time.Now()), "%q", id)
 	}
 	client := newClient(t, srv)
 	n, err := client.DBSize(t.Context()).Result()
 	require.NoError(t, err)
 	assert.EqualValues(t, len(ids), n, "one key per identifier")
 	for i, id := range ids {
-		got, _, err := s.Claim(t.Context(), id, uint64(i))
+		got, _, err := s.Lease(t.Context(), id, uint64(i), time.Now())
 		require.NoError(t, err, "%q", id)
-		assert.Equal(t, middleware.ClaimSynced, got, "%q sees its own fingerprint", id)
-		got, _, err = s.Claim(t.Context(), id, uint64(i)+1000)
+		assert.Equal(t, middleware.LeaseSynced, got, "%q sees its own fingerprint", id)
+		got, _, err = s.Lease(t.Context(), id, uint64(i)+1000, time.Now())
 		require.NoError(t, err, "%q", id)
-		assert.Equal(t, middleware.ClaimAcquired, got, "%q: lease free", id)
+		assert.Equal(t, middleware.LeaseAcquired, got, "%q: lease free", id)
 		require.NoError(t, s.Release(t.Context(), id))
 	}
 }

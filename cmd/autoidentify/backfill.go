@@ -229,8 +229,11 @@ func backfill(ctx context.Context, args []string, env environment, stdin io.Read
 			return
 		}
 		if store != nil {
-			// As the middleware records a sync: its next Claim answers synced.
-			if err := store.Done(calls, r.Identity.Identifier, r.Identity.Profile.Fingerprint()); err != nil {
+			// As the middleware records a sync: its next Lease answers synced.
+			// Stamped now, as the call just landed: the record says what
+			// Engagespot holds, and a request that observes a profile later
+			// syncs it as the newer one.
+			if err := store.Done(calls, r.Identity.Identifier, r.Identity.Profile.Fingerprint(), time.Now()); err != nil {
 				reportLine(line, "%s: synced, but not recorded in the Store: %v", r.Identity.Identifier, err)
 			}
 		}

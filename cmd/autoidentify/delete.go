@@ -10,17 +10,19 @@ import (
 	"os"
 	"strings"
 
-	"github.com/autoidentify/autoidentify/adapters/engagespot"
 	"github.com/autoidentify/autoidentify/identity"
+	"github.com/autoidentify/autoidentify/middleware"
 )
 
 const deleteUsage = `Usage: autoidentify delete [flags] ID...
 
-Deletes each user in Engagespot and, with REDIS_URL, drops them from the
-fleet's Store and tells every instance to forget them, so that a deleted
-user who comes back is created again on their next request. A user
-Engagespot does not know is not an error. Exit status: 0 when every user
-was deleted, 1 when one failed, 2 for a bad command line.
+Deletes each user in Engagespot as the middleware's Delete does and, with
+REDIS_URL, for the whole fleet: a sync under way on any instance is
+waited for or stopped, so none brings the user back, and every instance
+forgets them. A deleted user who comes back is created again on their next
+request, unless --erase keeps them deleted for a while. A user Engagespot
+does not know is not an error. Exit status: 0 when every user was deleted,
+1 when one failed, 2 for a bad command line.
 
 Flags:
 `
@@ -30,6 +32,7 @@ func deleteUsers(ctx context.Context, args []string, env environment, stdin io.R
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprint(stderr, deleteUsage); fs.PrintDefaults() }
 	file := fs.String("file", "", "also delete the identifiers of `FILE`, one a line (- for standard input)")
+	erase := fs.Duration("erase", 0, "keep each user deleted for `DURATION` (e.g. 720h), whatever their tokens or sessions say")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return exitOK
@@ -63,12 +66,26 @@ func deleteUsers(ctx context.Context, args []string, env environment, stdin io.R
 		fs.Usage()
 		return exitUsage
 	}
+	if *erase < 0 {
+		fmt.Fprintf(stderr, "autoidentify delete: --erase %s: must not be negative\n", *erase)
+		return exitUsage
+	}
 	client, store, closeStore, err := env.connect(ctx)
 	if err != nil {
 		fmt.Fprintf(stderr, "autoidentify delete: %v\n", err)
 		return exitUsage
 	}
 	defer closeStore()
+	opts := []middleware.Option{middleware.WithLogger(nil)}
+	if store != nil {
+		opts = append(opts, middleware.WithStore(store))
+	}
+	m, err := middleware.New(client, opts...)
+	if err != nil {
+		fmt.Fprintf(stderr, "autoidentify delete: %v\n", err)
+		return exitUsage
+	}
+	defer func() { _ = m.Close(context.WithoutCancel(ctx)) }()
 
 	failed := 0
 	for _, id := range ids {
@@ -81,22 +98,18 @@ func deleteUsers(ctx context.Context, args []string, env environment, stdin io.R
 			failed++
 			continue
 		}
-		err := client.DeleteUser(ctx, id)
-		gone := errors.Is(err, engagespot.ErrNotFound)
-		if err != nil && !gone {
+		if *erase > 0 {
+			err = m.Erase(ctx, id, *erase)
+		} else {
+			err = m.Delete(ctx, id)
+		}
+		if err != nil {
 			fmt.Fprintf(stderr, "%s: %v\n", id, err)
 			failed++
 			continue
 		}
-		if store != nil {
-			if err := store.Forget(ctx, id); err != nil {
-				fmt.Fprintf(stderr, "%s: deleted in Engagespot, but not forgotten by the fleet: %v\n", id, err)
-				failed++
-				continue
-			}
-		}
-		if gone {
-			fmt.Fprintf(stdout, "%s: not in Engagespot (nothing to delete)\n", id)
+		if *erase > 0 {
+			fmt.Fprintf(stdout, "%s: deleted, and kept deleted for %s\n", id, *erase)
 		} else {
 			fmt.Fprintf(stdout, "%s: deleted\n", id)
 		}

@@ -56,8 +56,13 @@ func status(ctx context.Context, args []string, env environment, _ io.Reader, st
 			return exitFailed
 		}
 		line := "not synced within the TTL"
-		if r.Synced {
-			ago := (store.TTL() - r.Remaining).Round(time.Second)
+		switch {
+		case r.Deleted && r.Observed.After(time.Now()):
+			line = fmt.Sprintf("erased: not created again before %s", r.Observed.UTC().Format(time.RFC3339))
+		case r.Deleted:
+			line = "deleted: created again on their next request"
+		case r.Synced:
+			ago := time.Since(r.Observed).Round(time.Second)
 			line = fmt.Sprintf("synced about %s ago (profile fingerprint %x), synced again after %s", ago, r.Fingerprint, r.Remaining.Round(time.Second))
 		}
 		lease := "no sync under way"

@@ -1,0 +1,97 @@
+package redis
+
+import (
+	"context"
+	"sync"
+	"time"
+)
+
+// maxLeaseHold bounds how long a lease is renewed: a sync whose Directory
+// call ignores its deadline stops holding the user back after it.
+const maxLeaseHold = time.Minute
+
+// leases renews the leases this Store holds while their syncs run, a third
+// of the lease TTL apart, so the TTL can be short (DefaultLeaseTTL): a live
+// instance keeps its lease however long its API call takes, and a dead
+// one's frees the user within the TTL. One goroutine per Store, started
+// with the first lease and stopped by Close.
+type leases struct {
+	renew func(ctx context.Context, keys []string) // renews these lease keys if still ours
+	every time.Duration
+
+	mu      sync.Mutex
+	held    map[string]time.Time // lease key -> when it was taken
+	started bool
+	closed  bool
+	stop    chan struct{}
+	wg      sync.WaitGroup
+}
+
+func (l *leases) hold(key string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed {
+		return
+	}
+	l.held[key] = time.Now()
+	if !l.started {
+		l.started = true
+		l.wg.Go(l.run)
+	}
+}
+
+func (l *leases) drop(key string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	delete(l.held, key)
+}
+
+func (l *leases) run() {
+	t := time.NewTicker(l.every)
+	defer t.Stop()
+	for {
+		select {
+		case <-l.stop:
+			return
+		case now := <-t.C:
+			l.mu.Lock()
+			keys := make([]string, 0, len(l.held))
+			for k, since := range l.held {
+				if now.Sub(since) > maxLeaseHold {
+					delete(l.held, k)
+					continue
+				}
+				keys = append(keys, k)
+			}
+			l.mu.Unlock()
+			if len(keys) > 0 {
+				ctx, cancel := context.WithTimeout(context.Background(), l.every)
+				l.renew(ctx, keys)
+				cancel()
+			}
+		}
+	}
+}
+
+func (l *leases) close() {
+	l.mu.Lock()
+	if l.closed {
+		l.mu.Unlock()
+		return
+	}
+	l.closed = true
+	l.mu.Unlock()
+	close(l.stop)
+	l.wg.Wait()
+}
+
+// renewLeases extends each of keys that is still this Store's lease: one
+// round trip each, for as many leases as syncs under way (the middleware's
+// workers). A failure is the next Lease's to notice: a lease that lapses
+// lets at worst a second instance sync the user.
+func (s *Store) renewLeases(ctx context.Context, keys []string) {
+	for _, k := range keys {
+		// KEYS[2] is the lease key; KEYS[1] only puts it in the user's slot.
+		_ = renewScript.Run(ctx, s.client, []string{k, k}, s.token, s.leaseMS).Err()
+	}
+}
