@@ -13,12 +13,12 @@ import (
 	"github.com/autoidentify/autoidentify/middleware"
 )
 
-// A cluster refuses a script whose keys lie in different slots (CROSSSLOT),
-// even on one node: this shows both keys of every user share one slot.
+// A cluster refuses a script whose keys lie in different slots (CROSSSLOT):
+// this shows both keys of every user share one slot.
 func TestWorksOnRedisCluster(t *testing.T) {
 	t.Parallel()
 	srv := redistest.StartCluster(t)
-	client := goredis.NewClusterClient(&goredis.ClusterOptions{Addrs: []string{srv.Addr()}, ContextTimeoutEnabled: true})
+	client := goredis.NewClusterClient(&goredis.ClusterOptions{Addrs: srv.Addrs(), ContextTimeoutEnabled: true})
 	t.Cleanup(func() { _ = client.Close() })
 	s, err := redis.New(client)
 	require.NoError(t, err)

@@ -30,6 +30,7 @@ type instance struct {
 	handler http.Handler
 	logs    *logBuffer
 	client  *goredis.Client
+	store   *redis.Store
 }
 
 // reconnected waits until each instance's client reaches a restarted
@@ -53,30 +54,52 @@ func newInstance(t *testing.T, api *engagespottest.Server, srv *redistest.Server
 // newInstanceWith is newInstance with middleware options too.
 func newInstanceWith(t *testing.T, api *engagespottest.Server, srv *redistest.Server, mopts []middleware.Option, opts ...redis.Option) *instance {
 	t.Helper()
-	dir, err := engagespot.New(api.APIKey, api.APISecret, engagespot.WithBaseURL(api.URL()), engagespot.WithHTTPClient(api.HTTPClient()))
+	return newInstanceFrom(t, api, instanceConfig{client: newClient(t, srv), mopts: mopts, ropts: opts})
+}
+
+// instanceConfig is what newInstanceFrom builds an instance of.
+type instanceConfig struct {
+	client *goredis.Client                                     // its own connection to Redis
+	wrap   func(dir *engagespot.Client) middleware.Directory // the Directory the middleware gets; the client if nil
+	mopts  []middleware.Option
+	ropts  []redis.Option
+}
+
+func newInstanceFrom(t *testing.T, api *engagespottest.Server, cfg instanceConfig) *instance {
+	t.Helper()
+	client, err := engagespot.New(api.APIKey, api.APISecret, engagespot.WithBaseURL(api.URL()), engagespot.WithHTTPClient(api.HTTPClient()))
 	require.NoError(t, err)
+	var dir middleware.Directory = client
+	if cfg.wrap != nil {
+		dir = cfg.wrap(client)
+	}
 	logs := &logBuffer{}
 	// A generous timeout: on a loaded machine a loopback round trip can
 	// exceed the default, and these tests count calls, not milliseconds.
 	// A killed server refuses connections at once, whatever the timeout.
-	opts = append([]redis.Option{redis.WithLogger(logs.Logger()), redis.WithTimeout(10 * time.Second)}, opts...)
-	client := newClient(t, srv)
-	store, err := redis.New(client, opts...)
+	opts := append([]redis.Option{redis.WithLogger(logs.Logger()), redis.WithTimeout(10 * time.Second)}, cfg.ropts...)
+	store, err := redis.New(cfg.client, opts...)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = store.Close() }) // after the middleware's Close, below
-	m, err := middleware.New(dir, append([]middleware.Option{middleware.WithStore(store), middleware.WithLogger(logs.Logger())}, mopts...)...)
+	m, err := middleware.New(dir, append([]middleware.Option{middleware.WithStore(store), middleware.WithLogger(logs.Logger())}, cfg.mopts...)...)
 	require.NoError(t, err)
 	t.Cleanup(func() { assert.NoError(t, m.Close(context.Background())) })
 
+	return &instance{m: m, handler: signedInHandler(m), logs: logs, client: cfg.client, store: store}
+}
+
+// signedInHandler is an app behind m, behind a stand-in for the app's
+// sign-in: the user is named by a header, and their email by another if set.
+func signedInHandler(m *middleware.Middleware) http.Handler {
 	app := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusOK) })
-	// Stands in for the app's sign-in: the user is named by a header.
-	signedIn := func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			id := r.Header.Get("X-User")
-			next.ServeHTTP(w, r.WithContext(identity.NewContext(r.Context(), userIdentity(id))))
-		})
-	}
-	return &instance{m: m, handler: signedIn(m.Handler(app)), logs: logs, client: client}
+	next := m.Handler(app)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := userIdentity(r.Header.Get("X-User"))
+		if email := r.Header.Get("X-Email"); email != "" {
+			id.Profile.Email = email
+		}
+		next.ServeHTTP(w, r.WithContext(identity.NewContext(r.Context(), id)))
+	})
 }
 
 func userIdentity(id string) identity.Identity {
@@ -84,9 +107,15 @@ func userIdentity(id string) identity.Identity {
 }
 
 // serve sends one request for user and reports its status.
-func (in *instance) serve(user string) int {
+func (in *instance) serve(user string) int { return in.serveAs(user, "") }
+
+// serveAs sends one request for user with this email ("" for the usual).
+func (in *instance) serveAs(user, email string) int {
 	r := httptest.NewRequest(http.MethodGet, "/", nil)
 	r.Header.Set("X-User", user)
+	if email != "" {
+		r.Header.Set("X-Email", email)
+	}
 	w := httptest.NewRecorder()
 	in.handler.ServeHTTP(w, r)
 	return w.Code

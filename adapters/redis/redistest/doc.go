@@ -1,7 +1,8 @@
 // Package redistest runs a real, throwaway redis-server for tests: started
 // from PATH on a free loopback port, with persistence off, and stopped when
-// the test ends. Tests can kill and restart it to exercise outages, and
-// StartCluster runs a one-node Redis Cluster to check key slots.
+// the test ends. Tests can kill and restart it to exercise outages,
+// StartCluster runs a three-node Redis Cluster, and a Proxy cuts one
+// client's connections while the others keep theirs.
 //
 // Without redis-server on PATH, [Start] skips the test with a message saying
 // how to install it, unless the environment variable CI is set, where a

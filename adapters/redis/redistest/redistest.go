@@ -44,13 +44,61 @@ func Start(t testing.TB) *Server {
 	return start(t, false)
 }
 
-// StartCluster is Start for a one-node Redis Cluster owning all 16384 slots.
-// Connect with a cluster client. A single node still refuses a command or
-// script whose keys hash to different slots (CROSSSLOT), so it shows whether
-// keys are laid out for a real cluster.
-func StartCluster(t testing.TB) *Server {
+// Cluster is a Redis Cluster of three primaries on 127.0.0.1, each a
+// redis-server child process owning a third of the 16384 slots.
+type Cluster struct {
+	Nodes []*Server
+}
+
+// StartCluster runs a fresh three-node Redis Cluster and stops it when t
+// ends; it skips or fails as Start does. Connect a cluster client to Addrs:
+// a command or script whose keys hash to different slots is refused
+// (CROSSSLOT), keys of different slots live on different processes, and
+// pub/sub crosses nodes, as in production.
+func StartCluster(t testing.TB) *Cluster {
 	t.Helper()
-	return start(t, true)
+	c := &Cluster{}
+	for range 3 {
+		c.Nodes = append(c.Nodes, start(t, true))
+	}
+	first := c.Nodes[0].Addr()
+	ranges := [][2]int{{0, 5460}, {5461, 10922}, {10923, 16383}}
+	for i, n := range c.Nodes {
+		addr := n.Addr()
+		if i > 0 {
+			host, port, _ := net.SplitHostPort(addr)
+			if reply, err := command(first, "CLUSTER", "MEET", host, port); err != nil || reply != "OK" {
+				t.Fatalf("redistest: cluster meet %s: %s %v", addr, reply, err)
+			}
+		}
+		from, to := strconv.Itoa(ranges[i][0]), strconv.Itoa(ranges[i][1])
+		if reply, err := command(addr, "CLUSTER", "ADDSLOTSRANGE", from, to); err != nil || reply != "OK" {
+			t.Fatalf("redistest: cluster addslotsrange on %s: %s %v", addr, reply, err)
+		}
+	}
+	deadline := time.Now().Add(startTimeout)
+	for _, n := range c.Nodes {
+		for {
+			info, err := command(n.Addr(), "CLUSTER", "INFO")
+			if err == nil && strings.Contains(info, "cluster_state:ok") && strings.Contains(info, "cluster_known_nodes:3") {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("redistest: cluster not ok within %s: %s %v", startTimeout, info, err)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	return c
+}
+
+// Addrs are the nodes' host:port, for a cluster client's Addrs.
+func (c *Cluster) Addrs() []string {
+	addrs := make([]string, len(c.Nodes))
+	for i, n := range c.Nodes {
+		addrs[i] = n.Addr()
+	}
+	return addrs
 }
 
 func start(t testing.TB, cluster bool) *Server {
@@ -157,13 +205,6 @@ func (s *Server) start(port int) error {
 		default:
 		}
 		if ping(addr) == nil {
-			if !s.cluster {
-				return nil
-			}
-			if err := claimAllSlots(addr); err != nil {
-				s.Kill()
-				return err
-			}
 			return nil
 		}
 		if time.Now().After(deadline) {
@@ -193,29 +234,6 @@ func ping(addr string) error {
 		return errors.New("unexpected reply to PING: " + strconv.Quote(line))
 	}
 	return nil
-}
-
-// claimAllSlots gives a fresh one-node cluster every slot and waits until
-// it reports cluster_state:ok. After a restart the node already owns them.
-func claimAllSlots(addr string) error {
-	reply, err := command(addr, "CLUSTER", "ADDSLOTSRANGE", "0", "16383")
-	if err != nil {
-		return fmt.Errorf("cluster addslotsrange: %w", err)
-	}
-	if reply != "OK" && !strings.Contains(reply, "busy") {
-		return fmt.Errorf("cluster addslotsrange: %s", reply)
-	}
-	deadline := time.Now().Add(startTimeout)
-	for {
-		info, err := command(addr, "CLUSTER", "INFO")
-		if err == nil && strings.Contains(info, "cluster_state:ok") {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("cluster not ok within %s: %s %v", startTimeout, info, err)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
 }
 
 // command sends one command and returns its reply as text: a status, an
