@@ -105,8 +105,8 @@ func Example_readmeBackfill() {
 		}
 	}
 
-	// In Engagespot, in the cache, and with a fleet Store in every instance's: if they come back,
-	// their next request creates them again.
+	// In Engagespot and, with a fleet Store, on every instance, after any sync of theirs under way:
+	// if they come back, their next request creates them again.
 	if err := m.Delete(ctx, "user-1"); err != nil {
 		log.Fatal(err)
 	}

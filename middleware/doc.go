@@ -40,9 +40,10 @@
 //
 // For code about to notify a user who must exist now, Ensure syncs
 // synchronously, joining a job under way rather than starting another.
-// After deleting a user in Engagespot, Forget drops them from the cache (and
-// any refusal remembered for them), so their next request syncs them again;
-// it does not stop a job under way, and leaves a Store's record alone.
+// Delete deletes a user in Engagespot and in what every instance
+// remembers, after any sync of theirs under way, so that none brings them
+// back; Erase also keeps them deleted for a while. Forget only drops a user
+// from this instance's cache (and any refusal remembered for them).
 //
 // # Retries
 //
@@ -96,6 +97,14 @@
 // retried for about half a minute. If the Store fails, each instance syncs
 // on its own: a second upsert is harmless, a lost user is not. Hits never
 // reach the Store.
+//
+// The fleet converges. Each profile carries when it was observed, and the
+// Store keeps one user's newest: an older profile is never sent after a
+// newer one (its job ends Superseded, without a call). With a
+// StoreDeleter, Delete fences the user's leases on every instance and waits
+// for an upsert under way before deleting, so no sync undoes it. With a
+// StoreQueue, the syncs an instance accepted and has not finished are
+// recorded, and if it dies or closes first another instance makes them.
 //
 // # Observability
 //

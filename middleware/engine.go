@@ -68,15 +68,17 @@ type engine struct {
 	noUser                                                       perCore // requests without a user
 	inFlight                                                     atomic.Int64
 
-	mu       sync.Mutex
-	pending  map[string]*job         // by identifier: the jobs not yet ended
-	erased   map[string]time.Time    // by identifier: erased until then (Erase)
-	tracked  map[string]*PendingSync // by identifier: what a StoreQueue has yet to hear; nil for a job ended (see queue.go)
-	owed     map[string]*storeWrite  // by identifier: what the Store has yet to hear (see fleet.go)
-	writing  sync.WaitGroup          // owed writes being retried
-	closing  bool
-	dropping bool // the queue is full: logged once, until it accepts again
-	left     bool // told the StoreQueue this instance is gone
+	mu            sync.Mutex
+	pending       map[string]*job         // by identifier: the jobs not yet ended
+	erased        map[string]time.Time    // by identifier: erased until then (Erase)
+	alone         map[string]struct{}     // by identifier: synced while the Store was down (see syncedAlone)
+	tracked       map[string]*PendingSync // by identifier: what a StoreQueue has yet to hear; nil for a job ended (see queue.go)
+	owed          map[string]*storeWrite  // by identifier: what the Store has yet to hear (see fleet.go)
+	writing       sync.WaitGroup          // owed writes being retried
+	closing       bool
+	dropping      bool // the queue is full: logged once, until it accepts again
+	aloneOverflow bool // more users were synced alone than alone holds
+	left          bool // told the StoreQueue this instance is gone
 
 	trackMu sync.Mutex // one batch at a time goes to the StoreQueue
 }
@@ -135,6 +137,7 @@ func newEngine(dir Directory, c *config) *engine {
 		closed:         make(chan struct{}),
 		pending:        make(map[string]*job),
 		erased:         make(map[string]time.Time),
+		alone:          make(map[string]struct{}),
 		owed:           make(map[string]*storeWrite),
 	}
 	e.notifier, _ = c.store.(StoreNotifier)
@@ -374,11 +377,13 @@ func (e *engine) step(j *job) (again bool) {
 		return e.settle(j, fp, Superseded, errDeleted, absent, 0)
 	}
 
-	lease := false
+	lease, alone := false, false
 	if e.store != nil {
 		answer, remaining, err := e.lease(j, id.Identifier, fp, observed)
+		e.storeAnswered(err == nil)
 		switch {
 		case err != nil: // the Store is down (and says so): go on alone
+			alone = true
 		case answer == LeaseSynced:
 			return e.settle(j, fp, Synced, nil, synced, remaining)
 		case answer == LeaseSuperseded && remaining > 0:
@@ -432,6 +437,9 @@ func (e *engine) step(j *job) (again bool) {
 	if callErr == nil {
 		if errors.Is(recordErr, ErrSuperseded) {
 			return e.settle(j, fp, Superseded, recordErr, absent, 0)
+		}
+		if alone {
+			e.syncedAlone(id.Identifier)
 		}
 		return e.succeed(j, fp)
 	}

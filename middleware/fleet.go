@@ -53,6 +53,45 @@ func (e *engine) lease(j *job, identifier string, fp uint64, observed time.Time)
 	return lease, remaining, err
 }
 
+// syncedAlone notes a user synced while the Store could not be asked. Other
+// instances may have synced another profile of theirs meanwhile, in an
+// order no lease decided, so once the Store answers again this instance
+// forgets them (storeAnswered): their next request asks the Store, which
+// costs no API call if the fleet agrees.
+// Past the cache's size, it forgets everyone then instead.
+func (e *engine) syncedAlone(identifier string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if len(e.alone) < int(e.cache.size) {
+		e.alone[identifier] = struct{}{}
+	} else {
+		e.aloneOverflow = true
+	}
+}
+
+// storeAnswered is told whether a Store call just worked: the first that
+// does after an outage forgets the users synced alone meanwhile.
+func (e *engine) storeAnswered(ok bool) {
+	if !ok {
+		return
+	}
+	e.mu.Lock()
+	if len(e.alone) == 0 {
+		e.mu.Unlock()
+		return
+	}
+	alone, overflow := e.alone, e.aloneOverflow
+	e.alone, e.aloneOverflow = make(map[string]struct{}), false
+	e.mu.Unlock()
+	if overflow {
+		e.cache.forgetAll()
+		return
+	}
+	for id := range alone {
+		e.cache.forget(e.cache.hashOf(id))
+	}
+}
+
 // notifyBusy asks a StoreNotifier to wake j when identifier's lease holder
 // is done, and returns the stop of that registration.
 func (e *engine) notifyBusy(j *job, identifier string) (stop func()) {

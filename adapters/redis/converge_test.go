@@ -347,3 +347,33 @@ func upserts(api *engagespottest.Server, ids ...string) int {
 	}
 	return n
 }
+
+// Sentinel: go-redis's failover client finds the primary through the
+// Sentinel, and the fleet works on it as on one server.
+func TestFleetOnSentinel(t *testing.T) {
+	t.Parallel()
+	api := engagespottest.NewServer(t)
+	sentinel := redistest.StartSentinel(t)
+	newSentinelInstance := func() *instance {
+		c := goredis.NewFailoverClient(&goredis.FailoverOptions{
+			MasterName: redistest.SentinelPrimaryName, SentinelAddrs: []string{sentinel.Addr()}, ContextTimeoutEnabled: true,
+		})
+		t.Cleanup(func() { _ = c.Close() })
+		return newInstanceFrom(t, api, instanceConfig{client: c})
+	}
+	a, b := newSentinelInstance(), newSentinelInstance()
+
+	ids := users(0, 100)
+	sendToAll(t, []*instance{a, b}, ids, nil)
+	a.flush(t)
+	b.flush(t)
+	assert.Equal(t, len(ids), api.Calls(), "one call per user for the fleet")
+
+	require.NoError(t, a.m.Delete(t.Context(), ids[0]))
+	require.Eventually(t, func() bool {
+		b.serve(ids[0])
+		b.flush(t)
+		_, ok := api.User(ids[0])
+		return ok
+	}, 30*time.Second, 50*time.Millisecond, "b creates the deleted user again on their next request")
+}

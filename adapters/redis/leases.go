@@ -40,10 +40,13 @@ func (l *leases) hold(key string) {
 	}
 }
 
-func (l *leases) drop(key string) {
+// drop stops renewing key, and reports whether this Store held it.
+func (l *leases) drop(key string) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	_, held := l.held[key]
 	delete(l.held, key)
+	return held
 }
 
 func (l *leases) run() {

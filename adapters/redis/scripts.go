@@ -62,27 +62,37 @@ return {2, 0}
 
 // doneScript records the profile unless the record holds one observed
 // later, or a deletion that began later, and drops the lease if it is ours.
-// It replies 1 when it recorded, 0 when superseded. ARGV[1] fingerprint,
-// ARGV[2] observed, ARGV[3] our token, ARGV[4] TTL in ms, ARGV[5] channel.
+// It replies 1 when it recorded, 0 when a deletion superseded it, and 2 when
+// the record no longer says what Engagespot holds: a newer profile is
+// recorded, so this upsert may have landed after its own (it ran without
+// the lease), or the lease this sync held was lost meanwhile (a Redis
+// restart, or a call that outlived its renewals), so another instance may
+// have sent another profile at the same time. Then the record is deleted,
+// for the next request to sync the newest profile again. ARGV[1]
+// fingerprint, ARGV[2] observed, ARGV[3] our token, ARGV[4] TTL in ms,
+// ARGV[5] channel, ARGV[6] 1 if this sync took the lease.
 var doneScript = goredis.NewScript(parseRecord + `
 local kind, stamp = parse(redis.call('GET', KEYS[1]))
 local observed = tonumber(ARGV[2])
-local recorded = 1
+local ours = redis.call('GET', KEYS[2]) == ARGV[3]
+local reply = 1
 if deletion(kind) then
-	if observed <= stamp then recorded = 0 end
+	if observed <= stamp then reply = 0 end
 elseif kind == ARGV[1] then
 	observed = math.max(observed, stamp)
-elseif kind and stamp > observed then
-	recorded = 0
+elseif (kind and stamp > observed) or (ARGV[6] == '1' and not ours) then
+	reply = 2
 end
-if recorded == 1 then
+if reply == 1 then
 	redis.call('SET', KEYS[1], ARGV[1] .. ':' .. string.format('%d', observed), 'PX', ARGV[4])
+elseif reply == 2 then
+	redis.call('DEL', KEYS[1])
 end
-if redis.call('GET', KEYS[2]) == ARGV[3] then
+if ours then
 	redis.call('DEL', KEYS[2])
 end
 redis.call('PUBLISH', ARGV[5], KEYS[1])
-return recorded
+return reply
 `)
 
 // releaseScript deletes the lease only if it is ours: once ours expired,

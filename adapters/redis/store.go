@@ -27,15 +27,17 @@ var (
 //
 // # Contract with the middleware
 //
-//   - Claim answers ClaimSynced (the fleet synced this user with this
+//   - Lease answers LeaseSynced (the fleet synced this user with this
 //     fingerprint: skip the API, and remember the user no longer than the
-//     record's remaining time, which it returns), ClaimAcquired (this instance now holds the
-//     user's lease: sync, then call Done on success or Release on failure),
-//     or ClaimBusy (another instance holds the lease: ask again later; the
-//     lease expires by itself if that instance died).
-//   - Done records the fingerprint for the TTL and drops the lease if it is
-//     ours. Call it after every successful sync, including one that ran
-//     without a lease because Claim failed.
+//     record's remaining time, which it returns), LeaseSuperseded (a newer
+//     profile or a later deletion is recorded: do not send this one),
+//     LeaseAcquired (this instance now holds the user's lease: sync, then
+//     call Done on success or Release on failure), or LeaseBusy (another
+//     instance holds the lease: ask again later; the lease expires by
+//     itself if that instance died).
+//   - Done records the fingerprint for the TTL, unless superseded, and
+//     drops the lease if it is ours. Call it after every successful sync,
+//     including one that ran without a lease because Lease failed.
 //   - Release drops the lease if it is still ours, so a retry (here or on
 //     another instance) need not wait for it to expire.
 //
@@ -44,7 +46,7 @@ var (
 // Each call is bounded by the timeout. When Redis errors or times out the
 // methods return an error wrapping ErrUnavailable, and the caller proceeds
 // local-only: it syncs as if it had no fleet (a rare double sync is harmless,
-// a lost user is not). Claim then also returns ClaimAcquired, so even a
+// a lost user is not). Lease then also returns LeaseAcquired, so even a
 // caller that ignored the error would sync. After a failure the Store skips
 // Redis for the cooldown, answering ErrUnavailable without any network wait,
 // then lets one call probe it. It logs once when it goes local-only and once
@@ -154,21 +156,32 @@ func (s *Store) Lease(ctx context.Context, identifier string, fingerprint uint64
 // fingerprint, observed then, for the TTL (less up to a tenth, at random, so
 // that users synced together are not all synced again together), and drops
 // the lease if this Store holds it. One round trip. If the record holds a
-// profile observed later, or a deletion that began later, it records
-// nothing and returns an error wrapping middleware.ErrSuperseded. Done goes
-// to Redis even while the Store cools down after a failure (see write).
+// deletion that began later, it records nothing and returns an error
+// wrapping middleware.ErrSuperseded. If it holds a profile observed later,
+// or the lease this sync took was lost meanwhile (Redis restarted), so does
+// it, and this upsert may have landed after another's: the record is
+// deleted and every instance forgets the user, so that their next request
+// syncs the newest profile again. Done goes to Redis even while the
+// Store cools down after a failure (see write).
 func (s *Store) Done(ctx context.Context, identifier string, fingerprint uint64, observed time.Time) error {
 	if identifier == "" {
 		return fmt.Errorf("redis: done: %w: empty", identity.ErrInvalidIdentifier)
 	}
 	keys := s.keys(identifier)
-	defer s.leases.drop(keys[1])
-	reply, err := s.write(ctx, "done", doneScript, keys,
-		formatFingerprint(fingerprint), observed.UnixMicro(), s.token, s.recordTTL(), s.notifier.channel)
-	if err == nil && len(reply) == 1 && reply[0] == 0 {
-		return fmt.Errorf("redis: done: %w: the fleet recorded a newer profile or a deletion", middleware.ErrSuperseded)
+	held := 0
+	if s.leases.drop(keys[1]) {
+		held = 1
 	}
-	return err
+	reply, err := s.write(ctx, "done", doneScript, keys,
+		formatFingerprint(fingerprint), observed.UnixMicro(), s.token, s.recordTTL(), s.notifier.channel, held)
+	switch {
+	case err != nil || len(reply) != 1 || reply[0] == 1:
+		return err
+	case reply[0] == 2:
+		_ = s.forgets.publish(ctx, identifier) // at worst an instance syncs the newer profile at its TTL
+		return fmt.Errorf("redis: done: %w: the fleet recorded a newer profile, or this sync lost its lease", middleware.ErrSuperseded)
+	}
+	return fmt.Errorf("redis: done: %w: the user was deleted after this profile was observed", middleware.ErrSuperseded)
 }
 
 // recordTTL is the TTL of a record written now, in ms: the TTL less up to a

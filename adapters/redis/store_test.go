@@ -85,14 +85,17 @@ func TestLeaseDoneRelease(t *testing.T) {
 			{by: "b", op: "lease", fp: 1, want: middleware.LeaseSynced},
 			{by: "b", op: "lease", fp: 2, want: middleware.LeaseBusy},
 		}},
-		{"an older profile never overwrites a newer one", []step{
+		{"an older profile is never sent after a newer one", []step{
+			{by: "a", op: "done", fp: 2, at: 3},
+			{by: "b", op: "lease", fp: 1, at: 2, want: middleware.LeaseSuperseded},
+			{by: "a", op: "lease", fp: 2, at: 4, want: middleware.LeaseSynced},
+			{by: "b", op: "lease", fp: 1, at: 9, want: middleware.LeaseAcquired}, // seen again since: the newest
+		}},
+		{"a late upsert of an older profile drops the newer record", []step{
 			{by: "a", op: "lease", fp: 1, at: 1, want: middleware.LeaseAcquired},
-			{by: "b", op: "done", fp: 2, at: 3},            // b synced fp 2, observed later, without the lease
-			{by: "b", op: "done", fp: 1, at: 2, old: true}, // a stale fp 1, late, without the lease
-			{by: "b", op: "lease", fp: 2, want: middleware.LeaseSynced},
-			{by: "a", op: "done", fp: 1, at: 1, old: true}, // the lease holder's profile is older still
-			{by: "b", op: "lease", fp: 1, at: 1, want: middleware.LeaseSuperseded},
-			{by: "b", op: "lease", fp: 1, at: 9, want: middleware.LeaseAcquired}, // seen again since: newest
+			{by: "b", op: "done", fp: 2, at: 3},                                  // b synced fp 2, observed later, without the lease
+			{by: "a", op: "done", fp: 1, at: 1, old: true},                       // a's older upsert landed after b's, perhaps
+			{by: "b", op: "lease", fp: 2, at: 4, want: middleware.LeaseAcquired}, // so fp 2 is synced again
 		}},
 		{"the same profile observed earlier keeps the later stamp", []step{
 			{by: "a", op: "done", fp: 1, at: 5},
@@ -117,17 +120,30 @@ func TestLeaseDoneRelease(t *testing.T) {
 				"a": newStore(t, srv, redis.WithPrefix(prefix)),
 				"b": newStore(t, srv, redis.WithPrefix(prefix)),
 			}
+			base := time.Now()
 			for n, st := range tt.steps {
 				s := stores[st.by]
+				at := st.at
+				if at == 0 {
+					at = n + 1
+				}
+				observed := base.Add(time.Duration(at) * time.Second)
 				switch st.op {
-				case "claim":
-					got, _, err := s.Lease(t.Context(), "user-1", st.fp, time.Now())
+				case "lease":
+					got, _, err := s.Lease(t.Context(), "user-1", st.fp, observed)
 					require.NoError(t, err, "step %d", n)
-					assert.Equal(t, st.want, got, "step %d: %s claims fp %d", n, st.by, st.fp)
+					assert.Equal(t, st.want, got, "step %d: %s leases fp %d", n, st.by, st.fp)
 				case "done":
-					require.NoError(t, s.Done(t.Context(), "user-1", st.fp, time.Now()), "step %d", n)
+					err := s.Done(t.Context(), "user-1", st.fp, observed)
+					if st.old {
+						require.ErrorIs(t, err, middleware.ErrSuperseded, "step %d", n)
+					} else {
+						require.NoError(t, err, "step %d", n)
+					}
 				case "release":
 					require.NoError(t, s.Release(t.Context(), "user-1"), "step %d", n)
+				default:
+					t.Fatalf("step %d: no op %q", n, st.op)
 				}
 			}
 		})

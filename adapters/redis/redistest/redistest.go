@@ -25,10 +25,11 @@ const startTimeout = 10 * time.Second
 
 // Server is a redis-server child process listening on 127.0.0.1.
 type Server struct {
-	t       testing.TB
-	path    string
-	dir     string
-	cluster bool
+	t            testing.TB
+	path         string
+	dir          string
+	cluster      bool
+	sentinelConf string // a Sentinel's configuration file; "" for a server
 
 	mu   sync.Mutex
 	port int
@@ -91,6 +92,44 @@ func StartCluster(t testing.TB) *Cluster {
 	}
 	return c
 }
+
+// Sentinel is a redis-server in Sentinel mode watching a primary, as
+// go-redis's failover client expects.
+type Sentinel struct {
+	Primary  *Server
+	sentinel *Server
+}
+
+// SentinelPrimaryName is the name the Sentinel knows its primary by.
+const SentinelPrimaryName = "primary"
+
+// StartSentinel runs a primary and a Sentinel watching it, and stops both
+// when t ends; it skips or fails as Start does. Connect with
+// goredis.NewFailoverClient{MasterName: SentinelPrimaryName, SentinelAddrs:
+// []string{s.Addr()}}.
+func StartSentinel(t testing.TB) *Sentinel {
+	t.Helper()
+	primary := start(t, false)
+	port, err := freePort()
+	if err != nil {
+		t.Fatalf("redistest: %v", err)
+	}
+	s := &Server{t: t, path: primary.path, dir: t.TempDir()}
+	t.Cleanup(s.Kill)
+	conf := fmt.Sprintf("port %d\nbind 127.0.0.1\ndir %s\nsentinel monitor %s 127.0.0.1 %d 1\n",
+		port, s.dir, SentinelPrimaryName, primary.port)
+	if err := os.WriteFile(s.dir+"/sentinel.conf", []byte(conf), 0o600); err != nil {
+		t.Fatalf("redistest: %v", err)
+	}
+	s.sentinelConf = s.dir + "/sentinel.conf"
+	if err := s.start(port); err != nil {
+		t.Fatalf("redistest: sentinel: %v", err)
+	}
+	return &Sentinel{Primary: primary, sentinel: s}
+}
+
+// Addr is the Sentinel's host:port.
+func (s *Sentinel) Addr() string { return s.sentinel.Addr() }
 
 // Addrs are the nodes' host:port, for a cluster client's Addrs.
 func (c *Cluster) Addrs() []string {
@@ -177,6 +216,9 @@ func (s *Server) start(port int) error {
 	}
 	if s.cluster {
 		args = append(args, "--cluster-enabled", "yes", "--cluster-config-file", "nodes-"+strconv.Itoa(port)+".conf")
+	}
+	if s.sentinelConf != "" {
+		args = []string{s.sentinelConf, "--sentinel"}
 	}
 	cmd := exec.Command(s.path, args...)
 	cmd.Stdout, cmd.Stderr = out, out
