@@ -91,9 +91,28 @@ func (e *engine) delete(ctx context.Context, identifier string, hold time.Durati
 	}
 	e.cache.forget(e.cache.hashOf(identifier))
 	if fleet != nil {
-		if err := fleet.Tombstone(ctx, identifier, until); err != nil {
+		if err := e.tombstone(ctx, fleet, identifier, until); err != nil {
 			errs = append(errs, fmt.Errorf("middleware: delete: %w", err))
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// tombstone ends the fleet's deletion, retrying as a lease's settling write
+// is retried, within ctx: until it is written, the fence holds back the
+// user's returning syncs.
+func (e *engine) tombstone(ctx context.Context, fleet StoreDeleter, identifier string, until time.Time) error {
+	for tries := 1; ; tries++ {
+		err := fleet.Tombstone(ctx, identifier, until)
+		if err == nil || tries >= maxWriteTries || ctx.Err() != nil {
+			return err
+		}
+		t := time.NewTimer(min(writeRetryBase<<min(tries-1, 10), writeRetryMax))
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return err
+		}
+	}
 }

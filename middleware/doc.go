@@ -108,8 +108,8 @@
 //
 // # Observability
 //
-// Stats returns counters: hits, misses, jobs queued, synced, dropped and
-// failed, retries, calls in flight, the queue's length. WithOutcomeHook sees
+// Stats returns counters: hits, misses, jobs queued, synced, dropped,
+// failed and superseded, retries, calls in flight, the queue's length. WithOutcomeHook sees
 // the end of each job, once, with a Reason (Classify); WithAttemptHook sees
 // each API call, and WithAttemptContext derives the context each call gets
 // (a span the Directory's own spans nest under). Logs go to WithLogger's

@@ -12,8 +12,9 @@ import (
 var _ middleware.StoreDeleter = (*Store)(nil)
 
 // fenceTTL bounds a deletion's fence: if the deleting instance dies between
-// Fence and Tombstone, the user's syncs resume after it.
-const fenceTTL = 2 * time.Minute
+// Fence and Tombstone, the user's syncs resume after it. It outlasts a
+// lease (DefaultLeaseTTL) and a deletion's API call.
+const fenceTTL = 30 * time.Second
 
 // leasePoll is how often Fence looks at a lease it waits for, besides being
 // woken when its holder is done.

@@ -65,30 +65,35 @@ func StartCluster(t testing.TB) *Cluster {
 	first := c.Nodes[0].Addr()
 	ranges := [][2]int{{0, 5460}, {5461, 10922}, {10923, 16383}}
 	for i, n := range c.Nodes {
-		addr := n.Addr()
-		if i > 0 {
-			host, port, _ := net.SplitHostPort(addr)
-			if reply, err := command(first, "CLUSTER", "MEET", host, port); err != nil || reply != "OK" {
-				t.Fatalf("redistest: cluster meet %s: %s %v", addr, reply, err)
-			}
-		}
 		from, to := strconv.Itoa(ranges[i][0]), strconv.Itoa(ranges[i][1])
-		if reply, err := command(addr, "CLUSTER", "ADDSLOTSRANGE", from, to); err != nil || reply != "OK" {
-			t.Fatalf("redistest: cluster addslotsrange on %s: %s %v", addr, reply, err)
+		if reply, err := command(n.Addr(), "CLUSTER", "ADDSLOTSRANGE", from, to); err != nil || reply != "OK" {
+			t.Fatalf("redistest: cluster addslotsrange on %s: %s %v", n.Addr(), reply, err)
 		}
 	}
-	deadline := time.Now().Add(startTimeout)
-	for _, n := range c.Nodes {
-		for {
+	// The nodes meet over their cluster bus, asynchronously: a MEET can be
+	// lost on a loaded machine, so it is sent again until every node knows
+	// the other two.
+	deadline := time.Now().Add(3 * startTimeout)
+	for {
+		ok := true
+		for i, n := range c.Nodes {
 			info, err := command(n.Addr(), "CLUSTER", "INFO")
 			if err == nil && strings.Contains(info, "cluster_state:ok") && strings.Contains(info, "cluster_known_nodes:3") {
-				break
+				continue
 			}
+			ok = false
 			if time.Now().After(deadline) {
-				t.Fatalf("redistest: cluster not ok within %s: %s %v", startTimeout, info, err)
+				t.Fatalf("redistest: cluster not ok within %s: %s %v", 3*startTimeout, info, err)
 			}
-			time.Sleep(20 * time.Millisecond)
+			if i > 0 && !strings.Contains(info, "cluster_known_nodes:3") {
+				host, port, _ := net.SplitHostPort(n.Addr())
+				_, _ = command(first, "CLUSTER", "MEET", host, port)
+			}
 		}
+		if ok {
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
 	}
 	return c
 }
@@ -110,7 +115,7 @@ const SentinelPrimaryName = "primary"
 func StartSentinel(t testing.TB) *Sentinel {
 	t.Helper()
 	primary := start(t, false)
-	port, err := freePort()
+	port, err := freePort(false)
 	if err != nil {
 		t.Fatalf("redistest: %v", err)
 	}
@@ -155,7 +160,7 @@ func start(t testing.TB, cluster bool) *Server {
 	// A free port can be taken by someone else before redis binds it: try a few.
 	var lastErr error
 	for range 5 {
-		port, err := freePort()
+		port, err := freePort(cluster)
 		if err != nil {
 			t.Fatalf("redistest: %v", err)
 		}
@@ -336,23 +341,32 @@ var ports = struct {
 	taken map[int]bool
 }{taken: make(map[int]bool)}
 
-func freePort() (int, error) {
+// A cluster node also listens on its port plus busOffset, for its peers:
+// both must be free.
+const busOffset = 10000
+
+func freePort(cluster bool) (int, error) {
 	ports.Lock()
 	defer ports.Unlock()
 	for range 100 {
-		port := minPort + rand.IntN(maxPort-minPort)
-		if ports.taken[port] {
-			continue
+		port := minPort + rand.IntN(maxPort-minPort-busOffset)
+		if ports.taken[port] || ports.taken[port+busOffset] || !free(port) || (cluster && !free(port+busOffset)) {
+			continue // in use by another process, or handed out already
 		}
-		l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
-		if err != nil {
-			continue // in use by another process
-		}
-		_ = l.Close()
 		ports.taken[port] = true
+		ports.taken[port+busOffset] = true
 		return port, nil
 	}
-	return 0, fmt.Errorf("find a free port: none free in %d-%d after 100 tries", minPort, maxPort-1)
+	return 0, fmt.Errorf("find a free port: none free in %d-%d after 100 tries", minPort, maxPort-busOffset-1)
+}
+
+func free(port int) bool {
+	l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
+	if err != nil {
+		return false
+	}
+	_ = l.Close()
+	return true
 }
 
 // syncBuffer collects the server's output for error messages.
