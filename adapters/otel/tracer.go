@@ -202,7 +202,9 @@ func (t *Tracer) outcome(ctx context.Context, o middleware.Outcome) {
 			trace.WithAttributes(keyUserHash.String(t.Hash(o.Identifier))))
 	}
 	span.SetAttributes(keyOutcome.String(o.Kind.String()), keyAttempts.Int(o.Attempts))
-	if o.Kind != middleware.Synced {
+	// Superseded is no failure: a newer profile or a deletion came first,
+	// as it should.
+	if o.Kind != middleware.Synced && o.Kind != middleware.Superseded {
 		fail(span, o.Reason)
 	}
 	span.End()

@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -312,4 +313,23 @@ func TestComposesWithTheAppsJobContext(t *testing.T) {
 		require.Len(t, syncs[0].Links(), 1, "app first: %v", appFirst)
 		assert.Equal(t, span.SpanContext().SpanID(), syncs[0].Links()[0].SpanContext.SpanID())
 	}
+}
+
+// A superseded sync (here: its user deleted while it waited to retry) is no
+// failure: its span says so without an error status.
+func TestSupersededSyncsAreNoFailure(t *testing.T) {
+	t.Parallel()
+	srv := engagespottest.NewServer(t)
+	srv.FailNext(1, http.StatusServiceUnavailable)
+	tr := newTracing(t)
+	m := traced(t, tr, srv.URL(), middleware.WithBackoff(time.Hour, time.Hour))
+	tr.serveTraced(m.Handler(nop), "ann")
+	require.NoError(t, srv.WaitCalls(t.Context(), 1))
+	require.Eventually(t, func() bool { return m.Stats().InFlight == 0 }, time.Minute, time.Millisecond)
+	require.NoError(t, m.Delete(t.Context(), "ann"))
+
+	spans := tr.named(otelautoidentify.SpanSync)
+	require.Len(t, spans, 1)
+	assert.Equal(t, "superseded", attrs(spans[0])["autoidentify.sync.outcome"])
+	assert.Equal(t, codes.Unset, spans[0].Status().Code)
 }
