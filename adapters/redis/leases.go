@@ -4,6 +4,8 @@ import (
 	"context"
 	"sync"
 	"time"
+
+	goredis "github.com/redis/go-redis/v9"
 )
 
 // maxLeaseHold bounds how long a lease is renewed: a sync whose Directory
@@ -68,7 +70,8 @@ func (l *leases) run() {
 			}
 			l.mu.Unlock()
 			if len(keys) > 0 {
-				ctx, cancel := context.WithTimeout(context.Background(), l.every)
+				// Bounded by the lease TTL: a renewal later than that is no use.
+				ctx, cancel := context.WithTimeout(context.Background(), 3*l.every)
 				l.renew(ctx, keys)
 				cancel()
 			}
@@ -88,13 +91,15 @@ func (l *leases) close() {
 	l.wg.Wait()
 }
 
-// renewLeases extends each of keys that is still this Store's lease: one
-// round trip each, for as many leases as syncs under way (the middleware's
-// workers). A failure is the next Lease's to notice: a lease that lapses
-// lets at worst a second instance sync the user.
+// renewLeases extends each of keys that is still this Store's lease, in
+// one pipeline (a cluster client splits it by node). A failure is the next
+// Lease's to notice: a lease that lapses lets at worst a second instance
+// sync the user, and its Done then says so (see doneScript).
 func (s *Store) renewLeases(ctx context.Context, keys []string) {
-	for _, k := range keys {
-		// KEYS[2] is the lease key; KEYS[1] only puts it in the user's slot.
-		_ = renewScript.Run(ctx, s.client, []string{k, k}, s.token, s.leaseMS).Err()
-	}
+	_, _ = s.client.Pipelined(ctx, func(p goredis.Pipeliner) error {
+		for _, k := range keys {
+			p.Eval(ctx, renewSource, []string{k}, s.token, s.leaseMS)
+		}
+		return nil
+	})
 }

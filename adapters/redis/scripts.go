@@ -106,14 +106,15 @@ end
 return 0
 `)
 
-// renewScript extends the lease if it is still ours. ARGV[1] our token,
-// ARGV[2] lease TTL in ms.
-var renewScript = goredis.NewScript(`
-if redis.call('GET', KEYS[2]) == ARGV[1] then
-	return redis.call('PEXPIRE', KEYS[2], ARGV[2])
+// renewSource extends the lease KEYS[1] if it is still ours. ARGV[1] our
+// token, ARGV[2] lease TTL in ms. It is sent whole (EVAL), in a pipeline
+// of many (see renewLeases), where a missing script could not be loaded.
+const renewSource = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+	return redis.call('PEXPIRE', KEYS[1], ARGV[2])
 end
 return 0
-`)
+`
 
 // fenceScript begins a deletion at ARGV[1] (or at a later one under way),
 // for ARGV[2] ms at most, and replies whether a lease is held.

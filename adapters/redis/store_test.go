@@ -312,3 +312,24 @@ func TestNastyIdentifiersGetTheirOwnKeys(t *testing.T) {
 		require.NoError(t, s.Release(t.Context(), id))
 	}
 }
+
+// A lease is renewed while its holder lives, however many it holds: a
+// sync longer than the lease TTL keeps its user.
+func TestHeldLeasesAreRenewed(t *testing.T) {
+	t.Parallel()
+	srv := redistest.Start(t)
+	holder := newStore(t, srv, redis.WithLeaseTTL(600*time.Millisecond))
+	other := newStore(t, srv)
+	ids := users(0, 500)
+	for _, id := range ids {
+		got, _, err := holder.Lease(t.Context(), id, 1, time.Now())
+		require.NoError(t, err)
+		require.Equal(t, middleware.LeaseAcquired, got)
+	}
+	time.Sleep(2 * time.Second) // more than three lease TTLs
+	for _, id := range ids {
+		got, _, err := other.Lease(t.Context(), id, 1, time.Now())
+		require.NoError(t, err)
+		require.Equal(t, middleware.LeaseBusy, got, "%s: the holder's lease lapsed", id)
+	}
+}
