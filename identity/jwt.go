@@ -242,7 +242,11 @@ func (e *JWTExtractor) verify(token string) (verified, error) {
 		if cached.id.Profile.Custom != nil {
 			cached.id.Profile.Custom = maps.Clone(cached.id.Profile.Custom) // the cache's own, whatever the caller does with id's
 		}
-		e.verified.Put(token, cached, id.size(), numericDate(claims["exp"]), numericDate(claims["nbf"]), now, gen)
+		notBefore := numericDate(claims["nbf"])
+		if iat := numericDate(claims["iat"]); iat.After(notBefore) {
+			notBefore = iat // golang-jwt refuses a token issued ahead of the clock (WithIssuedAt)
+		}
+		e.verified.Put(token, cached, cached.id.size(), numericDate(claims["exp"]), notBefore, now, gen)
 	}
 	clear(claims)
 	claimsPool.Put(claims)

@@ -68,7 +68,7 @@ const entryOverhead = 272
 type tokenEntry[T any] struct {
 	token    string
 	value    T
-	notAfter int64 // unix ns: the token's exp plus the leeway, or the maximum age
+	notAfter int64 // unix ns: the token's exp plus the leeway, or the maximum age: not served from then on
 	notUntil int64 // unix ns: the token's nbf less the leeway; 0 if none
 	gen      uint64
 	size     int64
@@ -123,7 +123,9 @@ func (c *TokenCache[T]) Get(token string, now time.Time, gen uint64) (T, bool) {
 	if e == nil || e.gen != gen {
 		return zero, false
 	}
-	if t := now.UnixNano(); t > e.notAfter || t < e.notUntil {
+	// As golang-jwt decides: expired at exp plus the leeway exactly, valid
+	// from nbf (and iat) less the leeway exactly.
+	if t := now.UnixNano(); t >= e.notAfter || t < e.notUntil {
 		return zero, false
 	}
 	return e.value, true
@@ -132,7 +134,9 @@ func (c *TokenCache[T]) Get(token string, now time.Time, gen uint64) (T, bool) {
 // Put stores value, the result of verifying token at now with the key set
 // at generation gen (read before verifying: a verification that raced a key
 // change is then never served), for a token whose exp and nbf (zero if
-// absent) are as given. size is what value holds beyond the token, in bytes.
+// absent) are as given; pass as nbf the later of nbf and iat, where the
+// verifier checks iat too, so that a clock stepping back finds the token
+// not yet valid as a fresh verification would. size is what value holds beyond the token, in bytes.
 // A token over MaxCachedTokenSize is not stored.
 func (c *TokenCache[T]) Put(token string, value T, size int64, exp, nbf time.Time, now time.Time, gen uint64) {
 	if len(token) > MaxCachedTokenSize || token == "" {

@@ -39,33 +39,46 @@ func newCachedJWT(t testing.TB, src KeySource, clock *clockAt, opts ...JWTOption
 	return e
 }
 
-// A cached token is refused the moment it expires (exp plus the leeway),
-// and is not served before its nbf either.
-func TestVerifiedCacheRechecksTheClock(t *testing.T) {
+// A cached token answers what a fresh verification answers, at every
+// instant around its edges: expired from exp plus the leeway exactly, not
+// valid before nbf (or iat) less the leeway, also after the clock stepped
+// back.
+func TestVerifiedCacheAnswersAsAFreshCheck(t *testing.T) {
 	t.Parallel()
 	k := keys()
 	clock := &clockAt{t: testNow}
-	e := newCachedJWT(t, HMACKey(k.hmac256), clock)
+	cached := newCachedJWT(t, HMACKey(k.hmac256), clock)
+	fresh, err := NewJWT(HMACKey(k.hmac256), withClock(clock.now), WithVerifiedCache(0, 0))
+	require.NoError(t, err)
+	require.Nil(t, fresh.verified)
+
 	exp := testNow.Add(time.Minute)
-	token := sign(t, jwt.SigningMethodHS256, k.hmac256, with(validClaims(), "exp", exp.Unix()))
-	_, err := e.Verify(token)
-	require.NoError(t, err)
-	require.Equal(t, 1, e.verified.Len())
-
-	clock.advance(time.Minute + DefaultLeeway) // exactly exp plus the leeway: still valid
-	_, err = e.Verify(token)
-	require.NoError(t, err)
-	clock.advance(time.Nanosecond)
-	_, err = e.Verify(token)
-	assert.ErrorIs(t, err, jwt.ErrTokenExpired, "refused the moment it expires")
-
+	expiring := sign(t, jwt.SigningMethodHS256, k.hmac256, with(validClaims(), "exp", exp.Unix()))
 	early := sign(t, jwt.SigningMethodHS256, k.hmac256, with(validClaims(), "nbf", testNow.Add(DefaultLeeway).Unix()))
-	clock.t = testNow
-	_, err = e.Verify(early) // valid now, at the edge of the leeway
-	require.NoError(t, err)
-	clock.advance(-time.Nanosecond)
-	_, err = e.Verify(early)
-	assert.ErrorIs(t, err, jwt.ErrTokenNotValidYet, "not served before nbf")
+	ahead := sign(t, jwt.SigningMethodHS256, k.hmac256, with(validClaims(), "iat", testNow.Add(DefaultLeeway).Unix()))
+	for _, tc := range []struct {
+		name   string
+		token  string
+		warm   time.Time // when the cache verifies it first
+		probes []time.Time
+	}{
+		{"exp", expiring, testNow, []time.Time{exp.Add(DefaultLeeway - time.Nanosecond), exp.Add(DefaultLeeway), exp.Add(DefaultLeeway + time.Nanosecond)}},
+		{"nbf", early, testNow, []time.Time{testNow, testNow.Add(-time.Nanosecond), testNow.Add(-time.Second)}},
+		{"iat ahead, then the clock steps back", ahead, testNow, []time.Time{testNow, testNow.Add(-time.Nanosecond), testNow.Add(-time.Second)}},
+	} {
+		clock.t = tc.warm
+		_, err := cached.Verify(tc.token)
+		require.NoError(t, err, tc.name)
+		for _, at := range tc.probes {
+			clock.t = at
+			_, want := fresh.Verify(tc.token)
+			_, got := cached.Verify(tc.token)
+			assert.Equal(t, want == nil, got == nil, "%s at %s: fresh says %v, cached %v", tc.name, at.Sub(tc.warm), want, got)
+			if want != nil && got != nil {
+				assert.Equal(t, want.Error(), got.Error(), tc.name)
+			}
+		}
+	}
 }
 
 // The key is the exact token: one byte off is a miss, verified, and refused.
@@ -161,10 +174,10 @@ func TestVerifiedCacheMaxAgeAndSize(t *testing.T) {
 	token := sign(t, jwt.SigningMethodHS256, k.hmac256, validClaims())
 	_, err := e.Verify(token)
 	require.NoError(t, err)
-	_, ok := e.verified.Get(token, clock.now().Add(time.Minute), 0)
+	_, ok := e.verified.Get(token, clock.now().Add(time.Minute-time.Nanosecond), 0)
 	assert.True(t, ok)
-	_, ok = e.verified.Get(token, clock.now().Add(time.Minute+time.Nanosecond), 0)
-	assert.False(t, ok, "past the maximum age")
+	_, ok = e.verified.Get(token, clock.now().Add(time.Minute), 0)
+	assert.False(t, ok, "at the maximum age")
 
 	large := sign(t, jwt.SigningMethodHS256, k.hmac256, with(validClaims(), "pad", strings.Repeat("x", MaxCachedTokenSize)))
 	_, err = e.Verify(large)
