@@ -594,3 +594,57 @@ func FuzzJWTTimeClaims(f *testing.F) {
 		}
 	})
 }
+
+// Only the canonical encoding of a token is accepted: another last
+// character of the signature with the same data bits, or a newline inside
+// it, decodes to the same bytes with golang-jwt, and each would fill its
+// own cache entry.
+func TestNonCanonicalTokensAreRefused(t *testing.T) {
+	t.Parallel()
+	k := keys()
+	e := newCachedJWT(t, RSAPublicKey(&k.rsa.PublicKey), &clockAt{t: testNow})
+	token := sign(t, jwt.SigningMethodRS256, k.rsa, validClaims())
+	_, err := e.Verify(token)
+	require.NoError(t, err)
+
+	sig := token[strings.LastIndex(token, ".")+1:]
+	require.Equal(t, 2, len(sig)%4, "a 256-byte signature leaves 4 spare bits")
+	v := base64urlValues[sig[len(sig)-1]]
+	accepted := 0
+	for spare := range byte(16) {
+		variant := token[:len(token)-1] + string(base64urlAlphabet[v&^0xF|spare])
+		if _, err := e.Verify(variant); err == nil {
+			accepted++
+		}
+	}
+	assert.Equal(t, 1, accepted, "one spelling of the signature: its own")
+	for _, variant := range []string{
+		token[:len(token)-10] + "\n" + token[len(token)-10:],
+		token[:len(token)-10] + "\r\n" + token[len(token)-10:],
+		token + "=",
+	} {
+		_, err := e.Verify(variant)
+		assert.ErrorIs(t, err, ErrInvalidToken, "%q", variant[len(variant)-12:])
+	}
+	assert.Equal(t, 1, e.verified.Len(), "nothing but the token itself is cached")
+}
+
+const base64urlAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+
+// FuzzCanonical: a segment passes canonical exactly when it is what
+// base64url encodes its decoding to.
+func FuzzCanonical(f *testing.F) {
+	for _, s := range []string{"", "QQ", "QR", "QUI", "QUJ", "QUJD", "Q", "a\nb", "AA==", "_-", "eyJhbGciOiJIUzI1NiJ9"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, seg string) {
+		if strings.Contains(seg, ".") {
+			return
+		}
+		b, err := base64.RawURLEncoding.Strict().DecodeString(seg)
+		want := err == nil && base64.RawURLEncoding.EncodeToString(b) == seg
+		if got := canonical(seg); got != want {
+			t.Fatalf("canonical(%q) = %v, want %v", seg, got, want)
+		}
+	})
+}

@@ -114,7 +114,7 @@ func TestVerifiedCacheGarbageEvictsNothing(t *testing.T) {
 	require.NoError(t, err)
 	parts := strings.Split(valid, ".")
 	for i := range 5000 {
-		forged := parts[0] + "." + parts[1] + "." + fmt.Sprintf("%043d", i) // a valid shape, a wrong signature
+		forged := parts[0] + "." + parts[1] + "." + fmt.Sprintf("%042dA", i) // a valid shape, a wrong signature
 		_, err := e.Verify(forged)
 		require.ErrorIs(t, err, jwt.ErrTokenSignatureInvalid)
 	}
@@ -314,4 +314,79 @@ func TestVerifiedCacheKeepsTheFingerprint(t *testing.T) {
 		assert.Equal(t, id.Profile.Fingerprint(), fp)
 	}
 	var _ FingerprintExtractor = e
+}
+
+// heapPerToken verifies n tokens made by claims(i) into a fresh cache and
+// reports what each costs the heap and what the cache counts for it.
+func heapPerToken(t testing.TB, n int, mapper *ClaimsMapper, claims func(i int) jwt.MapClaims) (heap, counted float64) {
+	t.Helper()
+	k := keys()
+	tokens := make([]string, n)
+	for i := range tokens {
+		tokens[i] = sign(t, jwt.SigningMethodHS256, k.hmac256, claims(i))
+	}
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	e, err := NewJWT(HMACKey(k.hmac256), WithVerifiedCache(n, 1<<30), WithClaimsMapper(mapper))
+	require.NoError(t, err)
+	for _, tok := range tokens {
+		_, err := e.Verify(tok)
+		require.NoError(t, err)
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	require.Equal(t, n, e.verified.Len())
+	heap, counted = float64(after.HeapAlloc-before.HeapAlloc)/float64(n), float64(e.verified.Bytes())/float64(n)
+	runtime.KeepAlive(e)
+	return heap, counted
+}
+
+// The byte bound counts what an entry holds, nested custom values
+// included: an array-valued claim is counted near what it costs the heap.
+func TestVerifiedCacheCountsNestedValues(t *testing.T) {
+	mapper, err := NewClaimsMapper(WithAttributeClaim("roles", "roles"), WithAttributeClaim("org", "org"))
+	require.NoError(t, err)
+	roles := make([]any, 100)
+	for i := range roles {
+		roles[i] = fmt.Sprintf("role-%03d", i)
+	}
+	heap, counted := heapPerToken(t, 2000, mapper, func(i int) jwt.MapClaims {
+		return jwt.MapClaims{
+			"sub": fmt.Sprintf("auth0|%024d", i), "exp": time.Now().Add(time.Hour).Unix(),
+			"roles": roles, "org": map[string]any{"id": "org-1", "teams": []any{"a", "b", "c"}},
+		}
+	})
+	t.Logf("heap %.0f B/token, counted %.0f B/token (%.2fx)", heap, counted, counted/heap)
+	assert.InDelta(t, 1, counted/heap, 0.35, "counted %.0f B for %.0f B on the heap", counted, heap)
+}
+
+// What a caller receives is its own, to any depth: a handler writing into a
+// nested custom value changes nothing the next request with the token sees,
+// and handlers doing so at once do not race (run with -race).
+func TestVerifiedCacheHandsOutOwnCopies(t *testing.T) {
+	t.Parallel()
+	k := keys()
+	mapper, err := NewClaimsMapper(WithAttributeClaim("org", "org"), WithAttributeClaim("roles", "roles"))
+	require.NoError(t, err)
+	e := newCachedJWT(t, HMACKey(k.hmac256), &clockAt{t: testNow}, WithClaimsMapper(mapper))
+	token := sign(t, jwt.SigningMethodHS256, k.hmac256, with(with(validClaims(),
+		"org", map[string]any{"id": "org-1"}), "roles", []any{"admin"}))
+
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Go(func() {
+			for range 100 {
+				id, err := e.Verify(token)
+				if !assert.NoError(t, err) {
+					return
+				}
+				assert.Equal(t, "org-1", id.Profile.Custom["org"].(map[string]any)["id"])
+				assert.Equal(t, "admin", id.Profile.Custom["roles"].([]any)[0])
+				id.Profile.Custom["org"].(map[string]any)["id"] = fmt.Sprint("changed by ", w)
+				id.Profile.Custom["roles"].([]any)[0] = "root"
+			}
+		})
+	}
+	wg.Wait()
 }

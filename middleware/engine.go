@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"maps"
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
@@ -326,10 +325,10 @@ func (e *engine) submit(req context.Context, id identity.Identity, fp uint64, k 
 	return j, nil
 }
 
-// own copies what of id the caller might still change: the custom attribute
-// map. Strings are immutable.
+// own copies what of id the caller might still change: the custom
+// attributes, to any depth. Strings are immutable.
 func own(id identity.Identity) identity.Identity {
-	id.Profile.Custom = maps.Clone(id.Profile.Custom)
+	id.Profile = id.Profile.Clone()
 	return id
 }
 
