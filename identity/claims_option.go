@@ -143,7 +143,10 @@ func WithMaxIdentifierLen(n int) ClaimsOption {
 // identity in any way the other options cannot: combine claims, pick from a
 // list, set custom attributes (allocate id.Profile.Custom if it is nil). The
 // identity is validated and sanitized after fn returns. An error from fn
-// means no identity, and is wrapped in the one Map returns.
+// means no identity, and is wrapped in the one Map returns. fn runs for
+// every token verified, on every request: a JWTExtractor whose mapper has
+// one caches no verified token (see WithVerifiedCache), so a user fn
+// refuses is refused from the next request on.
 // Default: none.
 func WithClaimsFunc(fn func(c Claims, id *Identity) error) ClaimsOption {
 	return func(c *claimsConfig) error {

@@ -112,7 +112,11 @@ func NewJWT(keys KeySource, opts ...JWTOption) (*JWTExtractor, error) {
 	e.keyfunc = e.key // bound once, so no request allocates it
 	_, static := keys.(*staticKey)
 	e.rotating, _ = keys.(RotatingKeySource)
-	if cfg.cacheEntries > 0 && (static || e.rotating != nil) {
+	// A WithClaimsFunc function runs on every verification: it may decide
+	// on state that changes between requests (a user banned, an email no
+	// longer verified), which a cached answer would not see, and running it
+	// on a hit would need each token's claims kept beside its identity.
+	if cfg.cacheEntries > 0 && (static || e.rotating != nil) && cfg.mapper.fn == nil {
 		var err error
 		if e.verified, err = NewTokenCache[verified](cfg.cacheEntries, cfg.cacheBytes, cfg.cacheMaxAge, cfg.leeway); err != nil {
 			return nil, err

@@ -1,10 +1,12 @@
 package identity
 
 import (
+	"errors"
 	"fmt"
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -389,4 +391,31 @@ func TestVerifiedCacheHandsOutOwnCopies(t *testing.T) {
 		})
 	}
 	wg.Wait()
+}
+
+// A WithClaimsFunc function sees every request: a user it starts refusing
+// (banned meanwhile) is refused from the next request on, not served from
+// the cache for its maximum age.
+func TestClaimsFuncRunsOnEveryRequest(t *testing.T) {
+	t.Parallel()
+	k := keys()
+	var banned atomic.Bool
+	mapper, err := NewClaimsMapper(WithClaimsFunc(func(_ Claims, id *Identity) error {
+		if banned.Load() {
+			return errors.New("banned")
+		}
+		return nil
+	}))
+	require.NoError(t, err)
+	e, err := NewJWT(HMACKey(k.hmac256), withClock(func() time.Time { return testNow }), WithClaimsMapper(mapper))
+	require.NoError(t, err)
+	token := sign(t, jwt.SigningMethodHS256, k.hmac256, validClaims())
+	_, err = e.Verify(token)
+	require.NoError(t, err)
+	_, err = e.Verify(token)
+	require.NoError(t, err)
+
+	banned.Store(true)
+	_, err = e.Verify(token)
+	assert.ErrorContains(t, err, "banned")
 }
