@@ -2,11 +2,14 @@ package auth0
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	jwtmiddleware "github.com/auth0/go-jwt-middleware/v2"
 	"github.com/auth0/go-jwt-middleware/v2/validator"
+	"github.com/golang-jwt/jwt/v4"
 
 	"github.com/autoidentify/autoidentify/identity"
 )
@@ -19,6 +22,7 @@ type cacheConfig struct {
 	bytes   int64
 	maxAge  time.Duration
 	leeway  time.Duration
+	key     func(context.Context) string
 	now     func() time.Time
 }
 
@@ -29,15 +33,22 @@ const claimsSize = 512
 // *validator.Validator's method) so that a token seen before costs a lookup,
 // not a signature check: the same verified-token cache as the identity
 // package's JWT extractor (identity.TokenCache), with the same bounds. Only
-// tokens validate accepted are kept; one is served until the earliest of
-// its exp (with the validator's clock skew, WithCacheLeeway), the maximum
-// age, and never before its nbf.
+// tokens validate accepted are kept, and only those whose exp it can read
+// (*validator.ValidatedClaims, or claims that marshal to JSON with a
+// numeric "exp": jwt.MapClaims, a map, a struct); any other passes through,
+// verified every time. One is served until the earliest of its exp (with
+// the validator's clock skew, WithCacheLeeway) and the maximum age, never
+// before its nbf, as a fresh validation would answer then.
 //
-// The claims of a cached token are the same value for every request that
-// carries it: handlers must treat them as read-only, as this package does.
-// The validator's key provider cannot tell the cache when a key is revoked,
-// so the maximum age (WithCacheMaxAge) bounds how long a revoked key's
-// tokens are still accepted.
+// A hit runs again what a fresh validation would run per request: the
+// CustomClaims' Validate(ctx). Each request gets its own copy of the claims
+// (the struct of *validator.ValidatedClaims and its audience, or a map to
+// any depth); a CustomClaims value is shared, so handlers must not change
+// it. Where ValidateToken reads the context (a tenant's key set picked from
+// it), WithCacheKey must name what it reads, or one tenant's token would be
+// served to another. The validator's key provider cannot tell the cache
+// when a key is revoked, so the maximum age (WithCacheMaxAge) bounds how
+// long a revoked key's tokens are still accepted.
 //
 //	validate, err := auth0.Cached(jwtValidator.ValidateToken)
 //	handler := jwtmiddleware.New(validate).CheckJWT(m.Handler(app))
@@ -65,41 +76,97 @@ func Cached(validate jwtmiddleware.ValidateToken, opts ...CacheOption) (jwtmiddl
 	}
 	return func(ctx context.Context, token string) (any, error) {
 		now := cfg.now()
-		if claims, ok := cache.Get(token, now, 0); ok {
-			return claims, nil
+		key := token
+		if cfg.key != nil {
+			// The token stays last: the cache picks a shard from its end.
+			key = cfg.key(ctx) + "\x00" + token
+		}
+		if claims, ok := cache.Get(key, now, 0); ok {
+			if vc, ok := claims.(*validator.ValidatedClaims); ok && vc.CustomClaims != nil {
+				if err := vc.CustomClaims.Validate(ctx); err != nil {
+					return nil, fmt.Errorf("%w: %w", jwtmiddleware.ErrJWTInvalid, err)
+				}
+			}
+			return copyClaims(claims), nil
 		}
 		claims, err := validate(ctx, token)
 		if err != nil {
 			return nil, err
 		}
-		exp, nbf := timeBounds(claims)
-		if exp.IsZero() {
-			exp = now.Add(cfg.maxAge) // no exp: the maximum age alone bounds it
+		if exp, nbf, ok := timeBounds(claims); ok {
+			cache.Put(key, copyClaims(claims), claimsSize, exp, nbf, now, 0)
 		}
-		cache.Put(token, claims, claimsSize, exp, nbf, now, 0)
 		return claims, nil
 	}, nil
 }
 
-// timeBounds reads exp and nbf from what the validator returned.
-func timeBounds(claims any) (exp, nbf time.Time) {
-	unix := func(s int64) time.Time {
-		if s == 0 {
-			return time.Time{}
+// timeBounds reads exp and nbf (or iat, if later) from what the validator
+// returned; ok is false if it holds no exp.
+func timeBounds(claims any) (exp, nbf time.Time, ok bool) {
+	var exp64, nbf64, iat64 float64
+	if c, isValidated := claims.(*validator.ValidatedClaims); isValidated {
+		exp64, nbf64, iat64 = float64(c.RegisteredClaims.Expiry), float64(c.RegisteredClaims.NotBefore), float64(c.RegisteredClaims.IssuedAt)
+	} else {
+		b, err := json.Marshal(claims)
+		if err != nil {
+			return time.Time{}, time.Time{}, false
 		}
-		return time.Unix(s, 0)
+		var times struct {
+			Exp, Nbf, Iat *float64
+		}
+		if json.Unmarshal(b, &times) != nil || times.Exp == nil {
+			return time.Time{}, time.Time{}, false
+		}
+		exp64 = *times.Exp
+		if times.Nbf != nil {
+			nbf64 = *times.Nbf
+		}
+		if times.Iat != nil {
+			iat64 = *times.Iat
+		}
 	}
+	if exp64 <= 0 {
+		return time.Time{}, time.Time{}, false
+	}
+	if nbf64 := max(nbf64, iat64); nbf64 > 0 {
+		nbf = time.Unix(int64(nbf64), 0)
+	}
+	return time.Unix(int64(exp64), 0), nbf, true
+}
+
+// copyClaims returns claims a request may change without changing what the
+// cache holds: the struct of *validator.ValidatedClaims with its own
+// audience, or a map copied to any depth.
+func copyClaims(claims any) any {
 	switch c := claims.(type) {
 	case *validator.ValidatedClaims:
-		return unix(c.RegisteredClaims.Expiry), unix(c.RegisteredClaims.NotBefore)
+		cp := *c
+		cp.RegisteredClaims.Audience = slices.Clone(c.RegisteredClaims.Audience)
+		return &cp
 	case map[string]any:
-		seconds := func(v any) int64 {
-			f, _ := v.(float64)
-			return int64(f)
-		}
-		return unix(seconds(c["exp"])), unix(seconds(c["nbf"]))
+		return copyValue(c)
+	case jwt.MapClaims:
+		return jwt.MapClaims(copyValue(map[string]any(c)).(map[string]any))
 	}
-	return time.Time{}, time.Time{}
+	return claims
+}
+
+func copyValue(v any) any {
+	switch v := v.(type) {
+	case map[string]any:
+		m := make(map[string]any, len(v))
+		for k, x := range v {
+			m[k] = copyValue(x)
+		}
+		return m
+	case []any:
+		s := make([]any, len(v))
+		for i, x := range v {
+			s[i] = copyValue(x)
+		}
+		return s
+	}
+	return v
 }
 
 // WithCacheSize keeps up to entries tokens in about maxBytes.
@@ -135,6 +202,22 @@ func WithCacheLeeway(d time.Duration) CacheOption {
 			return &identity.ConfigError{Field: "CacheLeeway", Err: fmt.Errorf("%v: must not be negative", d)}
 		}
 		c.leeway = d
+		return nil
+	}
+}
+
+// WithCacheKey adds what key returns to each token's cache key: what the
+// wrapped ValidateToken reads from the context to decide (a tenant, picked
+// from the host or a header by an earlier middleware), so that a token
+// accepted for one tenant is never served from the cache to another. It
+// runs on every request and must return quickly.
+// Default: none, for a ValidateToken that reads nothing from the context.
+func WithCacheKey(key func(ctx context.Context) string) CacheOption {
+	return func(c *cacheConfig) error {
+		if key == nil {
+			return &identity.ConfigError{Field: "CacheKey", Err: fmt.Errorf("nil function")}
+		}
+		c.key = key
 		return nil
 	}
 }

@@ -2,8 +2,11 @@ package auth0_test
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -104,4 +107,131 @@ func BenchmarkCachedValidator(b *testing.B) {
 			}
 		})
 	}
+}
+
+// A cached token is never served past its exp, whatever type of claims the
+// wrapped ValidateToken returns; one whose exp cannot be read is verified
+// every time. Before, jwt.MapClaims, a struct and a map holding a
+// json.Number were served for 10 minutes after exp.
+func TestCachedValidatorHonoursExpForAnyClaims(t *testing.T) {
+	t.Parallel()
+	start := time.Unix(1_800_000_000, 0)
+	exp := start.Add(time.Second)
+	type structClaims struct {
+		Sub string `json:"sub"`
+		Exp int64  `json:"exp"`
+	}
+	for name, claims := range map[string]any{
+		"jwt.MapClaims":      jwt.MapClaims{"sub": "u", "exp": float64(exp.Unix())},
+		"map of json.Number": map[string]any{"sub": "u", "exp": json.Number(strconv.FormatInt(exp.Unix(), 10))},
+		"struct pointer":     &structClaims{Sub: "u", Exp: exp.Unix()},
+		"validated claims":   &validator.ValidatedClaims{RegisteredClaims: validator.RegisteredClaims{Subject: "u", Expiry: exp.Unix()}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			now := start
+			var calls int
+			validate := func(context.Context, string) (any, error) {
+				calls++
+				if !now.Before(exp) {
+					return nil, errors.New("expired")
+				}
+				return claims, nil
+			}
+			cached, err := auth0.Cached(validate, auth0.WithCacheClock(func() time.Time { return now }))
+			require.NoError(t, err)
+			for range 2 {
+				_, err = cached(t.Context(), "token")
+				require.NoError(t, err)
+			}
+			assert.Equal(t, 1, calls, "cached")
+			now = exp.Add(200 * time.Millisecond)
+			_, err = cached(t.Context(), "token")
+			assert.Error(t, err, "refused after exp, as the validator refuses it")
+		})
+	}
+
+	var calls int
+	noExp := func(context.Context, string) (any, error) { calls++; return map[string]any{"sub": "u"}, nil }
+	cached, err := auth0.Cached(noExp)
+	require.NoError(t, err)
+	for range 3 {
+		_, err := cached(t.Context(), "token")
+		require.NoError(t, err)
+	}
+	assert.Equal(t, 3, calls, "no exp: never cached")
+}
+
+type tenantKey struct{}
+
+// A ValidateToken that picks the tenant from the context gets a cache keyed
+// on the tenant too (WithCacheKey): tenant A's token is never served to B.
+func TestCachedValidatorKeysOnWhatTheContextSelects(t *testing.T) {
+	t.Parallel()
+	exp := time.Now().Add(time.Hour).Unix()
+	validate := func(ctx context.Context, token string) (any, error) {
+		if ctx.Value(tenantKey{}) != "a" {
+			return nil, errors.New("not this tenant's token")
+		}
+		return map[string]any{"sub": "u", "exp": float64(exp)}, nil
+	}
+	tenant := func(ctx context.Context) string { s, _ := ctx.Value(tenantKey{}).(string); return s }
+	cached, err := auth0.Cached(validate, auth0.WithCacheKey(tenant))
+	require.NoError(t, err)
+	a := context.WithValue(t.Context(), tenantKey{}, "a")
+	b := context.WithValue(t.Context(), tenantKey{}, "b")
+	_, err = cached(a, "token")
+	require.NoError(t, err)
+	_, err = cached(a, "token")
+	require.NoError(t, err)
+	_, err = cached(b, "token")
+	assert.Error(t, err, "tenant a's token on tenant b")
+	_, err = auth0.Cached(validate, auth0.WithCacheKey(nil))
+	assert.Error(t, err)
+}
+
+// banClaims is custom claims whose Validate refuses banned subjects.
+type banClaims struct {
+	banned *atomic.Bool
+}
+
+func (c *banClaims) Validate(context.Context) error {
+	if c.banned.Load() {
+		return errors.New("banned")
+	}
+	return nil
+}
+
+// A hit runs CustomClaims.Validate again, as a fresh validation would, and
+// each request gets its own claims.
+func TestCachedValidatorRevalidatesAndCopies(t *testing.T) {
+	t.Parallel()
+	var banned atomic.Bool
+	v, err := validator.New(func(context.Context) (any, error) { return signKey, nil },
+		validator.HS256, issuer, []string{audience},
+		validator.WithCustomClaims(func() validator.CustomClaims { return &banClaims{banned: &banned} }))
+	require.NoError(t, err)
+	cached, err := auth0.Cached(v.ValidateToken)
+	require.NoError(t, err)
+	token := sign(t, signKey, jwt.MapClaims{"sub": "auth0|u-1"})
+
+	first, err := cached(t.Context(), token)
+	require.NoError(t, err)
+	first.(*validator.ValidatedClaims).RegisteredClaims.Subject = "changed by a handler"
+	second, err := cached(t.Context(), token)
+	require.NoError(t, err)
+	assert.Equal(t, "auth0|u-1", second.(*validator.ValidatedClaims).RegisteredClaims.Subject)
+
+	banned.Store(true)
+	_, err = cached(t.Context(), token)
+	assert.ErrorContains(t, err, "banned", "refused from the next request on")
+
+	m := map[string]any{"sub": "u", "exp": float64(time.Now().Add(time.Hour).Unix()), "roles": []any{"admin"}}
+	cachedMap, err := auth0.Cached(func(context.Context, string) (any, error) { return m, nil })
+	require.NoError(t, err)
+	_, _ = cachedMap(t.Context(), "t")
+	got, _ := cachedMap(t.Context(), "t")
+	got.(map[string]any)["roles"].([]any)[0] = "root"
+	again, _ := cachedMap(t.Context(), "t")
+	assert.Equal(t, "admin", again.(map[string]any)["roles"].([]any)[0])
 }
