@@ -178,6 +178,9 @@ func TestNewRefusesBadConfig(t *testing.T) {
 		{"no version path", "k", "s", []engagespot.Option{engagespot.WithBaseURL("https://api.engagespot.co")}, "BaseURL"},
 		{"no version path, a slash", "k", "s", []engagespot.Option{engagespot.WithBaseURL("https://api.engagespot.co/")}, "BaseURL"},
 		{"a path that is no version", "k", "s", []engagespot.Option{engagespot.WithBaseURL("https://proxy.example.com/engagespot/vx")}, "BaseURL"},
+		// The secret would travel in the clear.
+		{"plain http to another host", "k", "s", []engagespot.Option{engagespot.WithBaseURL("http://api.engagespot.co/v3")}, "BaseURL"},
+		{"plain http to a private address", "k", "s", []engagespot.Option{engagespot.WithBaseURL("http://10.0.0.5:8080/v3")}, "BaseURL"},
 		{"unknown region", "k", "s", []engagespot.Option{engagespot.WithRegion("mars")}, "Region"},
 		{"nil HTTP client", "k", "s", []engagespot.Option{engagespot.WithHTTPClient(nil)}, "HTTPClient"},
 		{"zero timeout", "k", "s", []engagespot.Option{engagespot.WithTimeout(0)}, "Timeout"},
@@ -327,4 +330,15 @@ func TestBaseURLNeedsItsVersionPath(t *testing.T) {
 		_, err := engagespot.New("k", "s", engagespot.WithBaseURL(ok))
 		assert.NoError(t, err, ok)
 	}
+}
+
+// Plain http is for this machine only: the fake API, a local proxy.
+func TestPlainHTTPOnLoopbackOnly(t *testing.T) {
+	t.Parallel()
+	for _, base := range []string{"http://127.0.0.1:8080/v3", "http://localhost/v3", "http://[::1]:9/v3", "https://api.engagespot.co/v3"} {
+		_, err := engagespot.New("k", "s", engagespot.WithBaseURL(base))
+		assert.NoError(t, err, base)
+	}
+	_, err := engagespot.New("k", "s", engagespot.WithBaseURL("http://api.engagespot.co/v3"))
+	assert.ErrorContains(t, err, "use https")
 }

@@ -3,6 +3,7 @@ package engagespot
 import (
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -76,9 +77,11 @@ func WithRegion(r Region) Option {
 }
 
 // WithBaseURL sends requests to any API base URL, version path included (a
-// proxy, or engagespottest's fake in tests): an absolute http or https URL
-// whose path ends in the version (/v3: without it every call would answer
-// 404), without query or fragment. It overrides WithRegion.
+// proxy, or engagespottest's fake in tests): an absolute https URL, or http
+// for a loopback host (localhost, 127.0.0.0/8, ::1) since the API secret
+// travels in a header, whose path ends in the version (/v3: without it
+// every call would answer 404), without query or fragment. It overrides
+// WithRegion.
 // Default: DefaultBaseURL.
 func WithBaseURL(base string) Option {
 	return func(c *config) error {
@@ -129,6 +132,12 @@ func WithMaxIdentifierLen(n int) Option {
 }
 
 // parseBaseURL checks a base URL and returns it without a trailing slash.
+// loopback reports whether host names this machine.
+func loopback(host string) bool {
+	ip := net.ParseIP(host)
+	return host == "localhost" || (ip != nil && ip.IsLoopback())
+}
+
 func parseBaseURL(base string) (*url.URL, error) {
 	u, err := url.Parse(base)
 	if err != nil {
@@ -150,6 +159,9 @@ func parseBaseURL(base string) (*url.URL, error) {
 		return nil, fmt.Errorf("%s://: no host", u.Scheme)
 	case u.RawQuery != "" || u.ForceQuery || u.Fragment != "":
 		return nil, fmt.Errorf("%s://%s: no query or fragment allowed", u.Scheme, u.Host)
+	case u.Scheme == "http" && !loopback(u.Hostname()):
+		// Every call carries the API secret in a header.
+		return nil, fmt.Errorf("http://%s: plain http is allowed for loopback hosts only, use https (the API secret would travel in the clear)", u.Host)
 	}
 	u.Path = strings.TrimRight(u.Path, "/")
 	u.RawPath = strings.TrimRight(u.RawPath, "/")
