@@ -12,11 +12,12 @@ type TokenSigner interface {
 	Token(identifier string) (string, error)
 }
 
-// TokenHandler answers {"token": "..."}: the Engagespot user token of the
-// request's user, found by the route's extractor, for the front-end in
-// secure mode. A request without a user gets 401 (or WithUnauthorized's
-// answer); a token that cannot be
-// signed gets 500, its cause logged, not sent. Answers are never cached. It
+// TokenHandler answers GET (and HEAD) with {"token": "..."}: the
+// Engagespot user token of the request's user, found by the route's
+// extractor, for the front-end in secure mode. Another method gets 405
+// with Allow; a request without a user gets 401 (or WithUnauthorized's
+// answer); a token that cannot be signed gets 500, its cause logged, not
+// sent. Answers are never cached (no-store) and never sniffed (nosniff). It
 // syncs nobody: mount it behind Handler for that.
 //
 // It panics if New was not given WithTokenSigner, as http.Handle panics
@@ -29,6 +30,13 @@ func (rt *Route) TokenHandler() http.Handler {
 		panic("middleware: TokenHandler needs WithTokenSigner")
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			// A token is read, never sent: a form posting here cross-site
+			// (CSRF) or a body carrying a token gets nothing.
+			w.Header().Set("Allow", "GET, HEAD")
+			writeError(w, http.StatusMethodNotAllowed, "method not allowed")
+			return
+		}
 		id, ok, err := rt.extract(r)
 		if ok {
 			err = identity.ValidateIdentifier(id.Identifier, rt.m.e.maxIDLen)

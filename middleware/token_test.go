@@ -1,6 +1,9 @@
 package middleware_test
 
 import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -18,4 +21,32 @@ func TestTokenHandlerWithoutSignerPanicsWhenMounted(t *testing.T) {
 	assert.PanicsWithValue(t, msg, func() { m.TokenHandler() })
 	assert.PanicsWithValue(t, msg, func() { m.With(middleware.WithExtractor(identity.InContext)).TokenHandler() })
 	assert.PanicsWithValue(t, msg, func() { m.With().TokenHandler() })
+}
+
+// The token route answers GET and HEAD only: a token is read, never sent
+// (a cross-site form, a token in a body), and it is never sniffed.
+func TestTokenHandlerMethods(t *testing.T) {
+	t.Parallel()
+	m, _ := setup(t, middleware.WithSecureMode(true), middleware.WithTokenSigner(signer{}),
+		middleware.WithExtractor(fromHeader))
+	h := m.TokenHandler()
+	do := func(method string) *httptest.ResponseRecorder {
+		r := httptest.NewRequest(method, "/token", strings.NewReader(`{"token":"x"}`))
+		r.Header.Set("X-User", "ann")
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		return w
+	}
+	for _, method := range []string{http.MethodGet, http.MethodHead} {
+		w := do(method)
+		assert.Equal(t, http.StatusOK, w.Code, method)
+		assert.Equal(t, "nosniff", w.Header().Get("X-Content-Type-Options"), method)
+		assert.Equal(t, "no-store", w.Header().Get("Cache-Control"), method)
+	}
+	for _, method := range []string{http.MethodPost, http.MethodPut, http.MethodDelete, http.MethodOptions, http.MethodPatch} {
+		w := do(method)
+		assert.Equal(t, http.StatusMethodNotAllowed, w.Code, method)
+		assert.Equal(t, "GET, HEAD", w.Header().Get("Allow"), method)
+		assert.NotContains(t, w.Body.String(), "token-for-", method)
+	}
 }

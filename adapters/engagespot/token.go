@@ -43,6 +43,7 @@ type TokenSigner struct {
 	apiKey   string
 	key      *rsa.PrivateKey
 	maxIDLen int
+	lifetime time.Duration    // 0: no exp, as the official SDK
 	now      func() time.Time // tests replace it
 }
 
@@ -57,6 +58,22 @@ func WithSignerMaxIdentifierLen(n int) SignerOption {
 			return &ConfigError{Field: "SignerMaxIdentifierLen", Err: fmt.Errorf("%d, want > 0", n)}
 		}
 		s.maxIDLen = n
+		return nil
+	}
+}
+
+// WithTokenLifetime adds an exp claim, d after iat, to every token: a token
+// that leaks stops working by itself, if Engagespot checks exp. Whether it
+// does is not documented, and this was not verified against Engagespot (its
+// official SDKs sign no exp): check that the in-app library accepts the
+// tokens, and refreshes them before they expire, before relying on it.
+// Default: none, as the official SDKs.
+func WithTokenLifetime(d time.Duration) SignerOption {
+	return func(s *TokenSigner) error {
+		if d < time.Minute {
+			return &ConfigError{Field: "TokenLifetime", Err: fmt.Errorf("%s: want at least a minute", d)}
+		}
+		s.lifetime = d
 		return nil
 	}
 }
@@ -111,10 +128,14 @@ func (s *TokenSigner) Token(identifier string) (string, error) {
 	if err := identity.ValidateIdentifier(identifier, s.maxIDLen); err != nil {
 		return "", &InputError{Op: op, Err: err}
 	}
+	now := s.now()
 	claims := jwt.MapClaims{
 		"sub":    "user:" + identifier,
 		"apiKey": s.apiKey,
-		"iat":    s.now().Unix(),
+		"iat":    now.Unix(),
+	}
+	if s.lifetime > 0 {
+		claims["exp"] = now.Add(s.lifetime).Unix()
 	}
 	tok, err := jwt.NewWithClaims(jwt.SigningMethodRS256, claims).SignedString(s.key)
 	if err != nil {

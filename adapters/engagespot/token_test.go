@@ -246,3 +246,26 @@ func mustPKCS8(t *testing.T, k any) []byte {
 	require.NoError(t, err)
 	return der
 }
+
+// WithTokenLifetime adds exp, iat plus the lifetime; without it there is
+// none, as the official SDKs sign.
+func TestTokenLifetime(t *testing.T) {
+	t.Parallel()
+	k := testKey(t)
+	now := time.Unix(1_700_000_000, 0)
+	s, err := engagespot.NewTokenSigner("k", pkcs1PEM(k), engagespot.WithTokenLifetime(time.Hour))
+	require.NoError(t, err)
+	engagespot.SetSignerClock(s, func() time.Time { return now })
+	tok, err := s.Token("u")
+	require.NoError(t, err)
+	_, err = jwt.Parse(tok, func(*jwt.Token) (any, error) { return &k.PublicKey, nil },
+		jwt.WithTimeFunc(func() time.Time { return now.Add(time.Hour) }))
+	assert.ErrorIs(t, err, jwt.ErrTokenExpired, "expired an hour after iat")
+	claims := jwt.MapClaims{}
+	_, err = jwt.NewParser(jwt.WithoutClaimsValidation()).ParseWithClaims(tok, claims, func(*jwt.Token) (any, error) { return &k.PublicKey, nil })
+	require.NoError(t, err)
+	assert.InDelta(t, now.Add(time.Hour).Unix(), claims["exp"], 0)
+
+	_, err = engagespot.NewTokenSigner("k", pkcs1PEM(k), engagespot.WithTokenLifetime(time.Second))
+	assert.Error(t, err, "a lifetime under a minute is refused")
+}
