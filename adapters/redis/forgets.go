@@ -10,6 +10,8 @@ import (
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/autoidentify/autoidentify/identity"
 )
 
 // The forget stream tells every instance which users were deleted. It is a
@@ -24,6 +26,10 @@ const (
 	forgetField = "id"
 	forgetBlock = time.Second // how long one read waits for an entry
 	forgetBatch = 100         // entries one read takes at most
+	// maxForgotten is the longest identifier taken from the stream, in
+	// bytes: far above any identifier a middleware accepts (255 unless
+	// raised), far below what a stream entry could hold.
+	maxForgotten = 4096
 )
 
 // forgets reads the forget stream for the OnForget functions, from one
@@ -67,7 +73,10 @@ func (s *Store) OnForget(forget func(identifier string), forgetAll func()) (stop
 		r.started = true
 		ctx, cancel := context.WithCancel(context.Background())
 		r.cancel = cancel
-		r.wg.Go(func() { r.run(ctx) })
+		// Where to read from is settled now: nothing added after OnForget
+		// returns is missed. If Redis does not answer, run asks again.
+		last, _ := r.lastID(ctx)
+		r.wg.Go(func() { r.run(ctx, last) })
 	}
 	return func() {
 		r.mu.Lock()
@@ -91,10 +100,10 @@ func (r *forgets) publish(ctx context.Context, identifier string) error {
 	return nil
 }
 
-// run reads the stream until ctx ends: from its end when it starts (an
-// instance starting has nothing to forget), then from the last entry read.
-func (r *forgets) run(ctx context.Context) {
-	last := ""
+// run reads the stream until ctx ends: after last, the stream's end when
+// it started (an instance starting has nothing to forget; "" if that could
+// not be read), then after the last entry read.
+func (r *forgets) run(ctx context.Context, last string) {
 	missed := false // reads failed since the last one that worked
 	for ctx.Err() == nil {
 		if last == "" {
@@ -125,7 +134,9 @@ func (r *forgets) run(ctx context.Context) {
 		for _, st := range streams {
 			for _, msg := range st.Messages {
 				last = msg.ID
-				if id, ok := msg.Values[forgetField].(string); ok {
+				// Anyone with access to Redis can add to the stream: what is
+				// not an identifier never reaches the middleware.
+				if id, ok := msg.Values[forgetField].(string); ok && identity.ValidateIdentifier(id, maxForgotten) == nil {
 					r.each(func(f *forgetter) { f.forget(id) })
 				}
 			}

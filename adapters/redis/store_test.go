@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	goredis "github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -332,4 +333,26 @@ func TestHeldLeasesAreRenewed(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, middleware.LeaseBusy, got, "%s: the holder's lease lapsed", id)
 	}
+}
+
+// What reaches the forget stream from elsewhere is checked before anything
+// acts on it: only identifiers reach OnForget.
+func TestForgetStreamPassesIdentifiersOnly(t *testing.T) {
+	t.Parallel()
+	srv := redistest.Start(t)
+	s := newStore(t, srv)
+	got := make(chan string, 16)
+	stop := s.OnForget(func(id string) { got <- id }, func() {})
+	defer stop()
+	client := newClient(t, srv)
+	for _, id := range []string{strings.Repeat("x", 8<<20), "a\x00b", "", "bad\u202eid", "ann"} {
+		require.NoError(t, client.XAdd(t.Context(), &goredis.XAddArgs{Stream: "autoidentify:forgets", Values: []string{"id", id}}).Err())
+	}
+	select {
+	case id := <-got:
+		assert.Equal(t, "ann", id, "the first identifier heard is the only valid one")
+	case <-time.After(10 * time.Second):
+		t.Fatal("ann was never heard")
+	}
+	assert.Empty(t, got)
 }
