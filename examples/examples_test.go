@@ -22,6 +22,7 @@ import (
 
 	"github.com/autoidentify/autoidentify/adapters/engagespot/engagespottest"
 	"github.com/autoidentify/autoidentify/adapters/redis/redistest"
+	"github.com/autoidentify/autoidentify/identity"
 )
 
 // exampleNames are the programs under test: both follow one contract.
@@ -81,7 +82,7 @@ func fakeEnv(api *engagespottest.Server) map[string]string {
 }
 
 func synced(user string) *regexp.Regexp {
-	return regexp.MustCompile(`msg="user synced" user=` + regexp.QuoteMeta(user) + ` `)
+	return regexp.MustCompile(`msg="user synced" user_hash=` + identity.ShortHash(user) + ` `)
 }
 
 func puts(api *engagespottest.Server, user string) []engagespottest.Request {
@@ -186,7 +187,7 @@ func TestSyncFailureLogged(t *testing.T) {
 		p := start(t, name, fakeEnv(api))
 		status, _ := p.get("/api/me", token(t, secret, ada()))
 		require.Equal(t, http.StatusOK, status)
-		failed := regexp.MustCompile(`level=WARN msg="middleware: sync failed" user=user-1 attempts=1 reason=client_error`)
+		failed := regexp.MustCompile(`level=WARN msg="middleware: sync failed" user_hash=` + identity.ShortHash("user-1") + ` attempts=1 reason=client_error status=422`)
 		p.waitCount(p.stderr, failed, 1)
 		status, _ = p.get("/api/me", token(t, secret, ada())) // refused with this profile: not sent again
 		require.Equal(t, http.StatusOK, status)
@@ -298,7 +299,7 @@ func TestShutdownDrains(t *testing.T) {
 		reqs := puts(api, "user-1")
 		require.Len(t, reqs, 1)
 		assert.Equal(t, http.StatusOK, reqs[0].Status)
-		assert.Regexp(t, `(?s)msg="user synced" user=user-1 .*msg=stopped synced=1 `, p.stderr.String())
+		assert.Regexp(t, `(?s)msg="user synced" user_hash=`+identity.ShortHash("user-1")+` .*msg=stopped synced=1 `, p.stderr.String())
 	})
 }
 
@@ -318,7 +319,7 @@ func TestShutdownDrainTimeout(t *testing.T) {
 		p.stop()
 		out := p.stderr.String()
 		assert.Contains(t, out, "drain_timeout=200ms")
-		assert.Contains(t, out, `msg="sync dropped: the user's next request tries again" user=user-1 reason=closed`)
+		assert.Contains(t, out, `msg="sync dropped: the user's next request tries again" user_hash=`+identity.ShortHash("user-1")+` reason=closed`)
 		assert.Contains(t, out, "msg=stopped synced=0 failed=0 dropped=1")
 		_, ok := api.User("user-1")
 		assert.False(t, ok)

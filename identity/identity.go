@@ -2,6 +2,8 @@ package identity
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"net/http"
 )
@@ -169,4 +171,17 @@ func cloneValue(v any) any {
 		return s
 	}
 	return v // strings, numbers and bools cannot be changed in place
+}
+
+// HashLen is the length of a ShortHash.
+const HashLen = 16
+
+// ShortHash names a user without their identifier, which is often an email
+// address: the first 64 bits of the identifier's SHA-256, in hex, as
+// `printf %s "$id" | sha256sum | cut -c1-16` prints it. Logs and traces
+// carry it by default, so that one user's lines can be found without
+// personal data in them.
+func ShortHash(identifier string) string {
+	sum := sha256.Sum256([]byte(identifier))
+	return hex.EncodeToString(sum[:HashLen/2])
 }

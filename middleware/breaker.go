@@ -2,7 +2,9 @@ package middleware
 
 import (
 	"context"
+	"errors"
 	"log/slog"
+	"net/url"
 	"sync"
 	"time"
 )
@@ -133,7 +135,8 @@ func (b *breaker) done(probe bool, r result, err error) {
 		} else if !b.paused && b.failures >= b.threshold {
 			b.pause(retryAfter(err))
 			b.log.Error("middleware: API calls paused: failing repeatedly",
-				"failures", b.failures, "cooldown", b.cooldownFor(retryAfter(err)), "err", err)
+				append([]any{"failures", b.failures, "cooldown", b.cooldownFor(retryAfter(err))}, causeAttrs(err)...)...)
+			b.log.Debug("middleware: why API calls stopped", "err", err)
 		}
 	case rejectedCredentials:
 		if b.paused && probe {
@@ -142,15 +145,31 @@ func (b *breaker) done(probe bool, r result, err error) {
 			b.pause(0)
 			if notFound(err) { // to an upsert: the wrong URL
 				b.log.Error("middleware: API calls paused: the API answered 404 to a user upsert, so the base URL is wrong",
-					"fix", "give the API's base URL with its version path, e.g. https://api.engagespot.co/v3",
-					"cooldown", b.cooldown, "err", err)
+					append([]any{"fix", "give the API's base URL with its version path, e.g. https://api.engagespot.co/v3",
+						"cooldown", b.cooldown}, causeAttrs(err)...)...)
 			} else {
 				b.log.Error("middleware: API calls paused: credentials rejected",
-					"fix", "check the API key and secret (ENGAGESPOT_API_KEY, ENGAGESPOT_API_SECRET)",
-					"cooldown", b.cooldown, "err", err)
+					append([]any{"fix", "check the API key and secret (ENGAGESPOT_API_KEY, ENGAGESPOT_API_SECRET)",
+						"cooldown", b.cooldown}, causeAttrs(err)...)...)
 			}
+			b.log.Debug("middleware: why API calls stopped", "err", err)
 		}
 	}
+}
+
+// causeAttrs says why a call failed without what may be personal data: the
+// reason and the HTTP status, or for a call that got no answer the
+// transport's error without its URL (which names the user). The error
+// itself, which may quote the API's answer, goes to Debug.
+func causeAttrs(err error) []any {
+	attrs := []any{"reason", string(Classify(err))}
+	var ue *url.Error
+	if status, ok := httpStatus(err); ok && status > 0 {
+		attrs = append(attrs, "status", status)
+	} else if errors.As(err, &ue) {
+		attrs = append(attrs, "cause", ue.Err.Error())
+	}
+	return attrs
 }
 
 func (b *breaker) cooldownFor(asked time.Duration) time.Duration {

@@ -42,6 +42,7 @@ type engine struct {
 	cache          *cache
 	breaker        *breaker
 	log            *slog.Logger
+	logIdentifiers bool // see userAttr
 	clock          *clock
 	queueSize      int
 	maxIDLen       int
@@ -118,6 +119,7 @@ func newEngine(dir Directory, c *config) *engine {
 		dir:            dir,
 		store:          c.store,
 		log:            log,
+		logIdentifiers: c.logIdentifiers,
 		clock:          c.clock,
 		queueSize:      c.queueSize,
 		maxIDLen:       c.maxIDLen,
@@ -467,7 +469,7 @@ func (e *engine) attempt(j *job, id identity.Identity, p *pass) (err error) {
 	// sanitized already, but one put in the context by hand may not be.
 	var dropped error
 	if id.Profile, dropped = id.Profile.Sanitize(); dropped != nil && n == 1 {
-		e.log.Info("middleware: attributes left out of a sync", "user", id.Identifier, "err", dropped)
+		e.log.Info("middleware: attributes left out of a sync", e.userAttr(id.Identifier), "err", dropped)
 	}
 	e.inFlight.Add(1)
 	// The attempt's context: the job's, as WithAttemptContext derived it for
@@ -663,10 +665,21 @@ func (e *engine) report(ctx context.Context, j *job, o Outcome) {
 		e.log.Debug("middleware: sync superseded", "user", o.Identifier, "err", o.Err)
 	case Failed:
 		e.failed.Add(1)
-		e.log.Warn("middleware: sync failed", "user", o.Identifier, "attempts", o.Attempts,
-			"reason", string(o.Reason), "err", o.Err)
+		// The error may quote the API's answer or a URL, with personal
+		// data: it goes to Debug, the reason and status to Warn.
+		e.log.Warn("middleware: sync failed", append([]any{e.userAttr(o.Identifier), "attempts", o.Attempts}, causeAttrs(o.Err)...)...)
+		e.log.Debug("middleware: the error of a failed sync", "user", o.Identifier, "err", o.Err)
 	}
 	e.emit(ctx, o)
+}
+
+// userAttr names a user in a line logged at Info or above: by the hash of
+// their identifier, unless WithLogIdentifiers.
+func (e *engine) userAttr(identifier string) slog.Attr {
+	if e.logIdentifiers {
+		return slog.String("user", identifier)
+	}
+	return slog.String("user_hash", identity.ShortHash(identifier))
 }
 
 func (e *engine) emit(ctx context.Context, o Outcome) {

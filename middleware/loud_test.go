@@ -15,6 +15,7 @@ import (
 
 	"github.com/autoidentify/autoidentify/adapters/engagespot"
 	"github.com/autoidentify/autoidentify/adapters/engagespot/engagespottest"
+	"github.com/autoidentify/autoidentify/identity"
 	"github.com/autoidentify/autoidentify/middleware"
 )
 
@@ -35,7 +36,7 @@ func TestLogsToTheDefaultLogger(t *testing.T) {
 	refused := user("refused", "")
 	serve(h, &refused)
 	flush(t, m)
-	assert.Contains(t, log.String(), `level=WARN msg="middleware: sync failed" user=refused`)
+	assert.Contains(t, log.String(), `level=WARN msg="middleware: sync failed" user_hash=`+identity.ShortHash("refused")+` attempts=1 reason=client_error status=422`)
 
 	srv.FailAlways(http.StatusUnauthorized)
 	ann := user("ann", "")
@@ -161,4 +162,40 @@ func TestSyncsAreLoggedAtDebug(t *testing.T) {
 	serve(m.Handler(echo), &ann)
 	flush(t, m)
 	assert.Contains(t, log.String(), `level=DEBUG msg="middleware: user synced" user=ann attempts=1`)
+}
+
+// No personal data at Info and above by default: a user is their hash, an
+// API answer echoing an email and a phone number stays at Debug, and so does
+// a URL naming the user. WithLogIdentifiers logs identifiers for apps that
+// want them.
+func TestNoPersonalDataAtInfo(t *testing.T) {
+	t.Parallel()
+	const id, email, phone = "ada@example.com", "ada@example.com", "+15551234567"
+	body := `{"error":"Unprocessable Entity","message":"invalid user ada@example.com, phone +15551234567"}`
+	for _, raw := range []bool{false, true} {
+		var log logs
+		srv := engagespottest.NewServer(t)
+		srv.AddFault(engagespottest.Fault{Status: http.StatusUnprocessableEntity, Body: body, Times: engagespottest.Always})
+		m := newMiddleware(t, client(t, srv), middleware.WithLogger(slog.New(slog.NewTextHandler(&log, &slog.HandlerOptions{Level: slog.LevelInfo}))),
+			middleware.WithLogIdentifiers(raw), middleware.WithPause(1, time.Hour), middleware.WithMaxAttempts(1))
+		h := m.Handler(echo)
+		ada := identity.Identity{Identifier: id, Profile: identity.Profile{Email: email, PhoneNumber: phone}}
+		serve(h, &ada)
+		flush(t, m)
+
+		srv.Close() // now the calls get no answer: a network error, whose URL names the user
+		bob := user("bob@example.com", "bob@example.com")
+		serve(h, &bob)
+		waitFor(t, "the pause", func() bool { return strings.Contains(log.String(), "API calls paused") })
+		out := log.String()
+		assert.Contains(t, out, "reason=network cause=", "the cause, without the URL")
+		assert.NotContains(t, out, phone, "raw %v:\n%s", raw, out)
+		assert.NotContains(t, out, "invalid user", "the API's answer stays at Debug:\n%s", out)
+		if raw {
+			assert.Contains(t, out, "user="+id)
+		} else {
+			assert.NotContains(t, out, "example.com", "no identifier, no email:\n%s", out)
+			assert.Contains(t, out, "user_hash="+identity.ShortHash(id))
+		}
+	}
 }

@@ -83,6 +83,7 @@ func (f routeOptionFunc) applyRoute(r *route)   { f(r) }
 type config struct {
 	route          route
 	logger         *slog.Logger
+	logIdentifiers bool
 	cacheSize      int
 	ttl            time.Duration
 	queueSize      int
@@ -168,11 +169,21 @@ func WithUnauthorized(h http.Handler) RouteOption {
 // WithLogger sets where the middleware logs: pauses of the API (Error) and
 // its resumption, syncs that failed for good (Warn), the queue filling up, a
 // route that never sees a user, panics. Nothing is logged for a request
-// whose user is already synced, and no secret is logged. WithLogger(nil) is
-// silent. Default: slog.Default() as New finds it, so that a misconfigured
-// app says so in the log it already watches.
+// whose user is already synced, and no secret is logged; nor, at Info and
+// above, personal data: a user is named by user_hash (identity.ShortHash)
+// unless WithLogIdentifiers, and a failure by its reason and status, the
+// API's answer (which may echo an email or a phone number) at Debug only.
+// WithLogger(nil) is silent. Default: slog.Default() as New finds it, so
+// that a misconfigured app says so in the log it already watches.
 func WithLogger(l *slog.Logger) Option {
 	return optionFunc(func(c *config) error { c.logger = l; return nil })
+}
+
+// WithLogIdentifiers logs users by their identifier (user=...) rather than
+// by its hash (user_hash=...), for apps whose identifiers are no personal
+// data, or whose logs may hold it. Default: false.
+func WithLogIdentifiers(raw bool) Option {
+	return optionFunc(func(c *config) error { c.logIdentifiers = raw; return nil })
 }
 
 // WithCacheSize sets how many users are remembered: n, exactly, however they

@@ -15,6 +15,7 @@ import (
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/autoidentify/autoidentify/identity"
 	"github.com/autoidentify/autoidentify/middleware"
 )
 
@@ -29,7 +30,7 @@ const (
 
 // HashLen is the length of a user hash: the first 64 bits of the digest, in
 // hex, plenty to find a user's spans and short enough to read.
-const HashLen = 16
+const HashLen = identity.HashLen
 
 // Attributes.
 const (
@@ -81,17 +82,16 @@ func (t *Tracer) Options() []middleware.Option {
 }
 
 // Hash returns the user hash the spans carry for identifier, to find a user's
-// syncs in the traces. Without WithHashKey it is the start of the hex
-// SHA-256: printf %s "$id" | sha256sum | cut -c1-16.
+// syncs in the traces. Without WithHashKey it is identity.ShortHash, the
+// user_hash of the middleware's logs: printf %s "$id" | sha256sum | cut -c1-16.
 func (t *Tracer) Hash(identifier string) string {
-	var sum [sha256.Size]byte
 	if t.hashKey == nil {
-		sum = sha256.Sum256([]byte(identifier))
-	} else {
-		mac := hmac.New(sha256.New, t.hashKey)
-		mac.Write([]byte(identifier))
-		mac.Sum(sum[:0])
+		return identity.ShortHash(identifier)
 	}
+	var sum [sha256.Size]byte
+	mac := hmac.New(sha256.New, t.hashKey)
+	mac.Write([]byte(identifier))
+	mac.Sum(sum[:0])
 	return hex.EncodeToString(sum[:HashLen/2])
 }
 

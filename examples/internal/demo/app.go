@@ -116,15 +116,17 @@ func New(cfg Config, log *slog.Logger) (*App, error) {
 }
 
 // logOutcome logs each sync that ended synced or dropped; the middleware
-// logs the failures itself (WithLogger), so each outcome is one line.
+// logs the failures itself (WithLogger), so each outcome is one line. A user
+// is named by the hash of their identifier, as the middleware names them:
+// no personal data at Info.
 func (a *App) logOutcome(ctx context.Context, o middleware.Outcome) {
 	switch o.Kind {
 	case middleware.Synced:
 		a.Log.LogAttrs(ctx, slog.LevelInfo, "user synced",
-			slog.String("user", o.Identifier), slog.Int("attempts", o.Attempts), slog.Duration("took", o.Duration))
+			slog.String("user_hash", identity.ShortHash(o.Identifier)), slog.Int("attempts", o.Attempts), slog.Duration("took", o.Duration))
 	case middleware.Dropped:
 		a.Log.LogAttrs(ctx, slog.LevelWarn, "sync dropped: the user's next request tries again",
-			slog.String("user", o.Identifier), slog.String("reason", string(o.Reason)))
+			slog.String("user_hash", identity.ShortHash(o.Identifier)), slog.String("reason", string(o.Reason)))
 	}
 }
 

@@ -50,7 +50,7 @@ func TestNewInMemory(t *testing.T) {
 
 	require.NoError(t, app.Close(t.Context()))
 	assert.Contains(t, logs.String(), `msg="memory directory: user created" identifier=demo-user-1`)
-	assert.Contains(t, logs.String(), `msg="user synced" user=demo-user-1 attempts=1`)
+	assert.Contains(t, logs.String(), `msg="user synced" user_hash=`+identity.ShortHash("demo-user-1")+` attempts=1`)
 }
 
 func TestNewBadSigningKey(t *testing.T) {
