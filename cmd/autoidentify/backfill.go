@@ -125,7 +125,7 @@ func backfill(ctx context.Context, args []string, env environment, stdin io.Read
 
 	report := stderr
 	if *reportPath != "" {
-		f, err := os.Create(*reportPath)
+		f, err := createPrivate(*reportPath) // it holds emails and phone numbers
 		if err != nil {
 			fmt.Fprintf(stderr, "autoidentify backfill: --report: %v\n", err)
 			return exitUsage
@@ -153,6 +153,7 @@ func backfill(ctx context.Context, args []string, env environment, stdin io.Read
 	}
 
 	prog := newProgress(stderr, total, *interval)
+	var inputErr error // the input failed: the run stops, and says so
 	users := func(yield func(identity.Identity, int) bool) bool {
 		for r := range rows(br, *format) {
 			if ctx.Err() != nil {
@@ -160,6 +161,7 @@ func backfill(ctx context.Context, args []string, env environment, stdin io.Read
 			}
 			switch {
 			case r.err != nil && r.line == 0: // the input failed
+				inputErr = r.err
 				fmt.Fprintf(stderr, "autoidentify backfill: %v\n", r.err)
 				return false
 			case synced.has(r.line):
@@ -196,7 +198,7 @@ func backfill(ctx context.Context, args []string, env environment, stdin io.Read
 			return true
 		})
 		prog.end("dry run")
-		return exitStatus(prog.counts(), false)
+		return exitStatus(prog.counts(), inputErr != nil)
 	}
 
 	client, store, closeStore, err := env.connect(ctx)
@@ -245,6 +247,8 @@ func backfill(ctx context.Context, args []string, env environment, stdin io.Read
 	switch {
 	case stoppedByCtx:
 		how = "interrupted"
+	case inputErr != nil:
+		how = "stopped"
 	case stopErr != nil:
 		how = "stopped"
 		fmt.Fprintf(stderr, "autoidentify backfill: %v\n", stopErr)
@@ -269,7 +273,7 @@ func backfill(ctx context.Context, args []string, env environment, stdin io.Read
 	if stoppedByCtx {
 		return exitInterrupted
 	}
-	return exitStatus(c, stopErr != nil)
+	return exitStatus(c, stopErr != nil || inputErr != nil)
 }
 
 // stateFlag is the --state flag a resume needs, if not the default.

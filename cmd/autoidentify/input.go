@@ -48,38 +48,97 @@ func rows(in io.Reader, format string) iter.Seq[row] {
 	return jsonRows(in)
 }
 
+// maxRecord is the longest line read, in bytes: a longer one is reported
+// and skipped (JSON Lines) or ends the run with its line number (CSV, whose
+// records may span lines), never read whole into memory.
+const maxRecord = 1 << 20
+
+// maxColumns is the most columns a CSV header may have.
+const maxColumns = 1000
+
 func jsonRows(in io.Reader) iter.Seq[row] {
 	return func(yield func(row) bool) {
-		sc := bufio.NewScanner(in)
-		sc.Buffer(make([]byte, 64<<10), 1<<20)
-		for line := 1; sc.Scan(); line++ {
-			text := bytes.TrimSpace(sc.Bytes())
-			if len(text) == 0 {
-				continue
-			}
-			r := row{line: line}
-			if err := json.Unmarshal(text, &r.claims); err != nil {
-				r.err = fmt.Errorf("not a JSON object: %w", err)
-			}
-			if !yield(r) {
+		br := bufio.NewReaderSize(in, 64<<10)
+		for line := 1; ; line++ {
+			text, tooLong, err := readLine(br)
+			if err != nil && !errors.Is(err, io.EOF) {
+				yield(row{err: fmt.Errorf("reading the input: %w", err)})
 				return
 			}
-		}
-		if err := sc.Err(); err != nil {
-			yield(row{err: fmt.Errorf("reading the input: %w", err)})
+			if tooLong {
+				if !yield(row{line: line, err: fmt.Errorf("over %d bytes: skipped", maxRecord)}) {
+					return
+				}
+			} else if text = bytes.TrimSpace(text); len(text) > 0 {
+				r := row{line: line}
+				if err := json.Unmarshal(text, &r.claims); err != nil {
+					r.err = fmt.Errorf("not a JSON object: %w", err)
+				}
+				if !yield(r) {
+					return
+				}
+			}
+			if errors.Is(err, io.EOF) {
+				return
+			}
 		}
 	}
 }
 
+// readLine reads one line, without its newline, keeping at most maxRecord
+// bytes of it: tooLong says the rest was read and dropped.
+func readLine(br *bufio.Reader) (line []byte, tooLong bool, err error) {
+	for {
+		chunk, err := br.ReadSlice('\n')
+		if !tooLong {
+			if len(line)+len(chunk) > maxRecord+1 { // +1: the newline
+				tooLong, line = true, nil
+			} else {
+				line = append(line, chunk...)
+			}
+		}
+		if errors.Is(err, bufio.ErrBufferFull) {
+			continue
+		}
+		return bytes.TrimSuffix(line, []byte("\n")), tooLong, err
+	}
+}
+
+// lineCap is a reader that fails once a line runs past maxRecord bytes.
+type lineCap struct {
+	r    io.Reader
+	line int // the line being read, from 1
+	run  int // its bytes so far
+}
+
+func (c *lineCap) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	for i, b := range p[:n] {
+		if b == '\n' {
+			c.line++
+			c.run = 0
+			continue
+		}
+		if c.run++; c.run > maxRecord {
+			return i, fmt.Errorf("line %d: over %d bytes: a record this long is no user", c.line, maxRecord)
+		}
+	}
+	return n, err
+}
+
 func csvRows(in io.Reader) iter.Seq[row] {
 	return func(yield func(row) bool) {
-		cr := csv.NewReader(in)
+		cr := csv.NewReader(&lineCap{r: in, line: 1})
 		cr.FieldsPerRecord = -1 // a short or long line is that line's error, not the file's
 		header, err := cr.Read()
 		if err != nil {
 			if !errors.Is(err, io.EOF) {
 				yield(row{line: 1, err: fmt.Errorf("CSV header: %w", err)})
 			}
+			return
+		}
+		if len(header) > maxColumns {
+			yield(row{line: 1, err: fmt.Errorf("CSV header: %d columns, at most %d", len(header), maxColumns)})
 			return
 		}
 		if len(header) > 0 {

@@ -5,7 +5,12 @@ import (
 	"fmt"
 	"math/bits"
 	"os"
+	"path/filepath"
 )
+
+// maxStateLine is the highest line number a state file may name: a
+// hundred million lines, a 12 MiB set.
+const maxStateLine = 100_000_000
 
 // lines is a set of input line numbers: the users synced so far, which a
 // resumed run skips, so that nobody is sent twice.
@@ -61,11 +66,44 @@ func saveState(path, input string, synced *lines) error {
 	if err != nil {
 		return err
 	}
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, b, 0o600); err != nil {
+	f, err := createTemp(path)
+	if err != nil {
 		return err
 	}
-	return os.Rename(tmp, path)
+	_, err = f.Write(b)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), path)
+	}
+	if err != nil {
+		_ = os.Remove(f.Name())
+	}
+	return err
+}
+
+// createTemp creates a new file, mode 0600, beside path, under a name
+// nobody could plant a link at beforehand (os.CreateTemp: O_EXCL and a
+// random name), for the caller to rename onto path: a rename replaces a
+// link at path rather than writing where it points.
+func createTemp(path string) (*os.File, error) {
+	return os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+}
+
+// createPrivate creates path anew, mode 0600, for writing, without
+// following a link planted there: a temporary file renamed onto it.
+func createPrivate(path string) (*os.File, error) {
+	f, err := createTemp(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.Rename(f.Name(), path); err != nil {
+		_ = f.Close()
+		_ = os.Remove(f.Name())
+		return nil, err
+	}
+	return f, nil
 }
 
 func loadState(path string) (*lines, error) {
@@ -77,11 +115,18 @@ func loadState(path string) (*lines, error) {
 	if err := json.Unmarshal(b, &st); err != nil {
 		return nil, fmt.Errorf("%s: not a state file: %w", path, err)
 	}
+	// Checked whole before anything is allocated: ranges in order, apart,
+	// and within maxStateLine (a state file is written by this command, and
+	// a file of hand-made ranges could otherwise ask for gigabytes).
+	prev := -2
+	for _, r := range st.Synced {
+		if r[0] <= prev+1 || r[1] < r[0] || r[1] > maxStateLine {
+			return nil, fmt.Errorf("%s: not a state file of this command: range %v (ranges are ascending, apart, and below line %d)", path, r, maxStateLine)
+		}
+		prev = r[1]
+	}
 	s := &lines{}
 	for _, r := range st.Synced {
-		if r[0] < 0 || r[1] < r[0] || r[1] > 1<<31 {
-			return nil, fmt.Errorf("%s: bad range %v", path, r)
-		}
 		for n := r[0]; n <= r[1]; n++ {
 			s.add(n)
 		}
