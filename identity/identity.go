@@ -146,27 +146,29 @@ func valueSize(v any) int64 {
 }
 
 // Clone returns a copy of p that shares nothing its holder could change:
-// the custom attributes are copied to any depth (maps and slices, as JSON
-// decodes them).
+// the custom attributes are copied to any depth (see CloneValue).
 func (p Profile) Clone() Profile {
 	if p.Custom != nil {
-		p.Custom = cloneValue(p.Custom).(map[string]any)
+		p.Custom = CloneValue(p.Custom).(map[string]any)
 	}
 	return p
 }
 
-func cloneValue(v any) any {
+// CloneValue copies a value as JSON decodes them, to any depth: maps of
+// strings to values and slices of values are copied, anything else (strings,
+// numbers, bools) is returned as it is, since it cannot be changed in place.
+func CloneValue(v any) any {
 	switch v := v.(type) {
 	case map[string]any:
 		m := make(map[string]any, len(v))
 		for k, x := range v {
-			m[k] = cloneValue(x)
+			m[k] = CloneValue(x)
 		}
 		return m
 	case []any:
 		s := make([]any, len(v))
 		for i, x := range v {
-			s[i] = cloneValue(x)
+			s[i] = CloneValue(x)
 		}
 		return s
 	}

@@ -144,30 +144,13 @@ func copyClaims(claims any) any {
 		cp.RegisteredClaims.Audience = slices.Clone(c.RegisteredClaims.Audience)
 		return &cp
 	case map[string]any:
-		return copyValue(c)
+		return identity.CloneValue(c)
 	case jwt.MapClaims:
-		return jwt.MapClaims(copyValue(map[string]any(c)).(map[string]any))
+		return jwt.MapClaims(identity.CloneValue(map[string]any(c)).(map[string]any))
 	}
 	return claims
 }
 
-func copyValue(v any) any {
-	switch v := v.(type) {
-	case map[string]any:
-		m := make(map[string]any, len(v))
-		for k, x := range v {
-			m[k] = copyValue(x)
-		}
-		return m
-	case []any:
-		s := make([]any, len(v))
-		for i, x := range v {
-			s[i] = copyValue(x)
-		}
-		return s
-	}
-	return v
-}
 
 // WithCacheSize keeps up to entries tokens in about maxBytes.
 // Default: identity.DefaultVerifiedCacheEntries, identity.DefaultVerifiedCacheBytes.

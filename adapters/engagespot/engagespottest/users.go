@@ -60,31 +60,8 @@ func knownField(p *identity.Profile, key string) *string {
 func (u User) Email() string { s, _ := u.Attributes["email"].(string); return s }
 
 func (u User) clone() User {
-	u.Attributes = deepCopy(u.Attributes)
+	u.Attributes = identity.CloneValue(u.Attributes).(map[string]any) // callers cannot reach the fake's own maps
 	return u
-}
-
-// deepCopy copies a decoded JSON object so callers cannot reach the fake's own maps.
-func deepCopy(m map[string]any) map[string]any {
-	out := make(map[string]any, len(m))
-	for k, v := range m {
-		out[k] = deepCopyValue(v)
-	}
-	return out
-}
-
-func deepCopyValue(v any) any {
-	switch v := v.(type) {
-	case map[string]any:
-		return deepCopy(v)
-	case []any:
-		out := make([]any, len(v))
-		for i, e := range v {
-			out[i] = deepCopyValue(e)
-		}
-		return out
-	}
-	return v
 }
 
 // User returns the user held under identifier.
@@ -135,7 +112,7 @@ func (s *Server) upsertLocked(identifier string, attrs map[string]any) {
 		u = &User{Identifier: identifier, Attributes: make(map[string]any, len(attrs))}
 		s.users[identifier] = u
 	}
-	maps.Copy(u.Attributes, deepCopy(attrs))
+	maps.Copy(u.Attributes, identity.CloneValue(attrs).(map[string]any))
 	u.Writes++
 	s.notifyLocked()
 }
