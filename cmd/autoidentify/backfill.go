@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -64,9 +63,7 @@ func (m mapping) claimsOptions() []identity.ClaimsOption {
 }
 
 func backfill(ctx context.Context, args []string, env environment, stdin io.Reader, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("backfill", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, backfillUsage); fs.PrintDefaults() }
+	fs := newFlags("backfill", backfillUsage, stderr)
 	var maps mapping
 	fs.Var(&maps, "map", "map an attribute from a column or key: `ATTRIBUTE=COLUMN` (identifier=user_id, email=mail, plan=plan_name); repeatable")
 	format := fs.String("format", "auto", "input `format`: jsonl, csv, or auto (an object first: jsonl)")
@@ -76,14 +73,12 @@ func backfill(ctx context.Context, args []string, env environment, stdin io.Read
 	resume := fs.Bool("resume", false, "skip the lines an earlier run synced (see --state)")
 	dryRun := fs.Bool("dry-run", false, "validate every line and print, as JSON Lines, what would be sent; call nothing")
 	interval := fs.Duration("progress-interval", 5*time.Second, "how often progress is printed when standard error is not a terminal (0: never)")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
+	inputs, code, ok := parseArgs(fs, args, stdout)
+	if !ok {
+		return code
 	}
-	if fs.NArg() > 1 {
-		fmt.Fprintln(stderr, "autoidentify backfill: one input at most")
+	if len(inputs) > 1 {
+		fmt.Fprintf(stderr, "autoidentify backfill: one input at most, got %d: %q\n", len(inputs), inputs)
 		return exitUsage
 	}
 	if *concurrency <= 0 {
@@ -96,7 +91,10 @@ func backfill(ctx context.Context, args []string, env environment, stdin io.Read
 		return exitUsage
 	}
 
-	name := fs.Arg(0)
+	name := ""
+	if len(inputs) == 1 {
+		name = inputs[0]
+	}
 	in, total := stdin, -1
 	if name != "" && name != "-" {
 		f, err := os.Open(name)

@@ -3,8 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -28,18 +26,13 @@ Flags:
 `
 
 func deleteUsers(ctx context.Context, args []string, env environment, stdin io.Reader, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("delete", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, deleteUsage); fs.PrintDefaults() }
+	fs := newFlags("delete", deleteUsage, stderr)
 	file := fs.String("file", "", "also delete the identifiers of `FILE`, one a line (- for standard input)")
 	erase := fs.Duration("erase", 0, "keep each user deleted for `DURATION` (e.g. 720h), whatever their tokens or sessions say")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
+	ids, code, ok := parseArgs(fs, args, stdout)
+	if !ok {
+		return code
 	}
-	ids := fs.Args()
 	if *file != "" {
 		in := stdin
 		if *file != "-" {

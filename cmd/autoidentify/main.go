@@ -19,6 +19,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"slices"
 	"syscall"
 )
 
@@ -34,7 +35,9 @@ Environment:
   ENGAGESPOT_BASE_URL                         default https://api.engagespot.co/v3
   REDIS_URL                                   the fleet's Store (redis://[:password@]host:port/db)
 
-Run 'autoidentify COMMAND --help' for a command's flags.
+Run 'autoidentify help COMMAND' (or COMMAND --help) for a command's flags,
+'autoidentify --version' for the version. Flags may come before or after
+the other arguments.
 `
 
 // Exit codes: 0 all done, 1 something failed (the summary says what), 2 a
@@ -66,8 +69,21 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		"status":   status,
 	}
 	switch name := args[0]; name {
-	case "-h", "-help", "--help", "help":
+	case "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
+		return exitOK
+	case "help": // help COMMAND is COMMAND --help
+		if len(args) > 1 {
+			if _, ok := cmds[args[1]]; ok {
+				return run(ctx, []string{args[1], "--help"}, getenv, stdin, stdout, stderr)
+			}
+			fmt.Fprintf(stderr, "autoidentify: unknown command %q\n\n%s", args[1], usage)
+			return exitUsage
+		}
+		fmt.Fprint(stdout, usage)
+		return exitOK
+	case "-version", "--version", "version":
+		fmt.Fprintln(stdout, version())
 		return exitOK
 	default:
 		cmd, ok := cmds[name]
@@ -76,7 +92,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 			return exitUsage
 		}
 		env, err := readEnvironment(getenv)
-		if err != nil {
+		if err != nil && !slices.ContainsFunc(args[1:], func(a string) bool { return a == "-h" || a == "-help" || a == "--help" }) {
 			fmt.Fprintf(stderr, "autoidentify: %v\n", err)
 			return exitUsage
 		}

@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"time"
@@ -22,16 +20,12 @@ Flags:
 `
 
 func status(ctx context.Context, args []string, env environment, _ io.Reader, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("status", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, statusUsage); fs.PrintDefaults() }
+	fs := newFlags("status", statusUsage, stderr)
 	prefix := fs.String("prefix", redis.DefaultPrefix, "the Store's key prefix (redis.WithPrefix)")
 	ttl := fs.Duration("ttl", redis.DefaultTTL, "the Store's TTL (redis.WithTTL), to tell when a user was synced")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
+	ids, code, ok := parseArgs(fs, args, stdout)
+	if !ok {
+		return code
 	}
 	if env.redisURL == "" {
 		fmt.Fprintln(stderr, "autoidentify status: REDIS_URL is unset: who is synced is known to the fleet's Store alone (Engagespot has no API to read a user), so there is nothing to ask")
@@ -49,7 +43,7 @@ func status(ctx context.Context, args []string, env environment, _ io.Reader, st
 		return exitFailed
 	}
 	fmt.Fprintf(stdout, "the fleet has a record of %d users (synced within the TTL, %s)\n", n, store.TTL())
-	for _, id := range fs.Args() {
+	for _, id := range ids {
 		r, err := store.Lookup(ctx, id)
 		if err != nil {
 			fmt.Fprintf(stderr, "%s: %v\n", id, err)
