@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -19,10 +20,14 @@ import (
 const backfillUsage = `Usage: autoidentify backfill [flags] [FILE|-]
 
 Creates or updates, in Engagespot, every user of FILE (or of standard input,
-"-" or no FILE): JSON Lines, or CSV with a header. Keys and columns map as a
-token's claims do: the identifier from sub, the profile from email,
-phone_number, given_name, family_name, name and picture; --map changes it.
-Invalid lines are reported with their number and never stop the run. With
+"-" or no FILE): JSON Lines, or CSV with a header. Keys and columns are
+read by Engagespot's attribute names (identifier, email, phoneNumber,
+firstName, lastName, name, avatar) or a token's claims' (sub, email,
+phone_number, given_name, family_name, name, picture); --map names others.
+Every line is sent as written, or reported with its number and reason: an
+invalid attribute makes its line invalid, and an identifier seen on an
+earlier line is reported and sent once, as that line has it. Invalid lines
+never stop the run. With
 REDIS_URL, each user synced is recorded in the fleet's Store, so that their
 first request through the middleware makes no API call.
 
@@ -46,6 +51,11 @@ func (m *mapping) Set(v string) error {
 	}
 	*m = append(*m, v)
 	return nil
+}
+
+// mapsIdentifier reports whether --map names the identifier's column.
+func (m mapping) mapsIdentifier() bool {
+	return slices.ContainsFunc(m, func(v string) bool { return strings.HasPrefix(v, "identifier=") })
 }
 
 // claimsOptions turns --map into the ClaimsMapper's options.
@@ -85,7 +95,10 @@ func backfill(ctx context.Context, args []string, env environment, stdin io.Read
 		fmt.Fprintln(stderr, "autoidentify backfill: --concurrency must be positive")
 		return exitUsage
 	}
-	mapper, err := identity.NewClaimsMapper(maps.claimsOptions()...)
+	// An attribute the mapper would drop (an email that is no email) makes
+	// its line invalid: a user is sent as written, or reported.
+	var dropped error
+	mapper, err := identity.NewClaimsMapper(append(maps.claimsOptions(), identity.WithOnDropped(func(err error) { dropped = err }))...)
 	if err != nil {
 		fmt.Fprintf(stderr, "autoidentify backfill: --map: %v\n", err)
 		return exitUsage
@@ -151,7 +164,8 @@ func backfill(ctx context.Context, args []string, env environment, stdin io.Read
 	}
 
 	prog := newProgress(stderr, total, *interval)
-	var inputErr error // the input failed: the run stops, and says so
+	var inputErr error            // the input failed: the run stops, and says so
+	firstLine := map[string]int{} // identifier -> the line that sends it: a duplicate is reported, not sent
 	users := func(yield func(identity.Identity, int) bool) bool {
 		for r := range rows(br, *format) {
 			if ctx.Err() != nil {
@@ -170,9 +184,24 @@ func backfill(ctx context.Context, args []string, env environment, stdin io.Read
 				prog.update(func(c *counts) { c.invalid++ })
 				continue
 			}
-			id, err := mapper.Map(r.claims)
+			dropped = nil
+			err := normalizeNames(r.claims)
+			var id identity.Identity
+			if err == nil {
+				id, err = mapper.Map(r.claims)
+			}
+			switch {
+			case err == nil && dropped != nil:
+				err = fmt.Errorf("not sent: %w", dropped)
+			case err == nil:
+				if first, dup := firstLine[id.Identifier]; dup {
+					err = fmt.Errorf("identifier also on line %d: sent once, as line %d has it", first, first)
+				} else {
+					firstLine[id.Identifier] = r.line
+				}
+			}
 			if err != nil {
-				reportLine(r.line, "%v", err)
+				reportLine(r.line, "%v", lineError(err, maps.mapsIdentifier()))
 				prog.update(func(c *counts) { c.invalid++ })
 				continue
 			}

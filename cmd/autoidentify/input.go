@@ -72,7 +72,7 @@ func jsonRows(in io.Reader) iter.Seq[row] {
 			} else if text = bytes.TrimSpace(text); len(text) > 0 {
 				r := row{line: line}
 				if err := json.Unmarshal(text, &r.claims); err != nil {
-					r.err = fmt.Errorf("not a JSON object: %w", err)
+					r.err = lineError(err, false)
 				}
 				if !yield(r) {
 					return

@@ -172,8 +172,8 @@ func TestBackfillReportsInvalidLinesThenResumes(t *testing.T) {
 		fmt.Sscan(r[1], &n)
 		assert.Zero(t, n%200, "line %d reported", n)
 	}
-	assert.Contains(t, string(lines), "not a JSON object")
-	assert.Contains(t, string(lines), "no identifier claim")
+	assert.Contains(t, string(lines), "not valid JSON (at byte 9)")
+	assert.Contains(t, string(lines), `no identifier (a column or key "identifier" or "sub", or --map identifier=COLUMN)`)
 	assert.Contains(t, string(lines), "control character")
 
 	fixed := writeUsers(t, 10_000, func(int) string { return "" })
@@ -249,7 +249,7 @@ func TestBackfillDryRun(t *testing.T) {
 	out := strings.Split(strings.TrimSpace(c.stdout.String()), "\n")
 	require.Len(t, out, 99)
 	assert.JSONEq(t, `{"line":1,"identifier":"user-1","profile":{"email":"user-1@example.com","firstName":"U1","plan":"U1"}}`, out[0])
-	assert.Contains(t, c.stderr.String(), "line 7: identity: no identifier claim")
+	assert.Contains(t, c.stderr.String(), `line 7: no identifier (a column or key "identifier" or "sub"`)
 	assert.Contains(t, c.stderr.String(), "dry run: 99 valid (not sent), 0 failed, 1 invalid")
 }
 
