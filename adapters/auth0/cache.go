@@ -151,7 +151,6 @@ func copyClaims(claims any) any {
 	return claims
 }
 
-
 // WithCacheSize keeps up to entries tokens in about maxBytes.
 // Default: identity.DefaultVerifiedCacheEntries, identity.DefaultVerifiedCacheBytes.
 func WithCacheSize(entries int, maxBytes int64) CacheOption {
