@@ -122,13 +122,13 @@ func backfill(ctx context.Context, args []string, env environment, stdin io.Read
 			*statePath = name + ".autoidentify-state"
 		}
 	}
-	synced := &lines{}
+	sent, before := newSentSet(), (*state)(nil)
 	if *resume {
 		if *statePath == "" {
 			fmt.Fprintln(stderr, "autoidentify backfill: --resume of standard input needs --state")
 			return exitUsage
 		}
-		if synced, err = loadState(*statePath); err != nil {
+		if before, sent, err = loadState(*statePath); err != nil {
 			fmt.Fprintf(stderr, "autoidentify backfill: --resume: %v\n", err)
 			return exitUsage
 		}
@@ -162,12 +162,33 @@ func backfill(ctx context.Context, args []string, env environment, stdin io.Read
 		fmt.Fprintf(stderr, "autoidentify backfill: --format %q: want jsonl, csv or auto\n", *format)
 		return exitUsage
 	}
+	run := state{Input: name, Format: *format, Map: slices.Clone(maps)}
+	if run.Map == nil {
+		run.Map = []string{}
+	}
+	refused := false // a resume over input read another way: nobody is sent
+	checkResume := func() bool {
+		if before == nil {
+			return true
+		}
+		if why := before.differs(&run); why != "" {
+			fmt.Fprintf(stderr, "autoidentify backfill: --resume refused: %s; resuming would skip users by what another mapping read (run without --resume to send everyone)\n", why)
+			refused = true
+		}
+		return !refused
+	}
+	if *format == "jsonl" && !checkResume() {
+		return exitUsage
+	}
 
 	prog := newProgress(stderr, total, *interval)
 	var inputErr error            // the input failed: the run stops, and says so
 	firstLine := map[string]int{} // identifier -> the line that sends it: a duplicate is reported, not sent
 	users := func(yield func(identity.Identity, int) bool) bool {
-		for r := range rows(br, *format) {
+		for r := range rows(br, *format, func(columns []string) bool {
+			run.Columns = slices.Clone(columns)
+			return checkResume()
+		}) {
 			if ctx.Err() != nil {
 				return false // interrupted: start nobody else
 			}
@@ -176,9 +197,6 @@ func backfill(ctx context.Context, args []string, env environment, stdin io.Read
 				inputErr = r.err
 				fmt.Fprintf(stderr, "autoidentify backfill: %v\n", r.err)
 				return false
-			case synced.has(r.line):
-				prog.update(func(c *counts) { c.skipped++ })
-				continue
 			case r.err != nil:
 				reportLine(r.line, "%v", r.err)
 				prog.update(func(c *counts) { c.invalid++ })
@@ -193,6 +211,10 @@ func backfill(ctx context.Context, args []string, env environment, stdin io.Read
 			switch {
 			case err == nil && dropped != nil:
 				err = fmt.Errorf("not sent: %w", dropped)
+			case err == nil && sent.has(id):
+				firstLine[id.Identifier] = r.line
+				prog.update(func(c *counts) { c.skipped++ })
+				continue
 			case err == nil:
 				if first, dup := firstLine[id.Identifier]; dup {
 					err = fmt.Errorf("identifier also on line %d: sent once, as line %d has it", first, first)
@@ -225,6 +247,9 @@ func backfill(ctx context.Context, args []string, env environment, stdin io.Read
 			return true
 		})
 		prog.end("dry run")
+		if refused {
+			return exitUsage
+		}
 		return exitStatus(prog.counts(), inputErr != nil)
 	}
 
@@ -266,9 +291,12 @@ func backfill(ctx context.Context, args []string, env environment, stdin io.Read
 				reportLine(line, "%s: synced, but not recorded in the Store: %v", r.Identity.Identifier, err)
 			}
 		}
-		synced.add(line)
+		sent.add(r.Identity)
 		prog.update(func(c *counts) { c.synced++ })
 	})
+	if refused {
+		return exitUsage // the state stays as it was
+	}
 	how := "done"
 	stoppedByCtx := interrupted(ctx, nil)
 	switch {
@@ -291,10 +319,10 @@ func backfill(ctx context.Context, args []string, env environment, stdin io.Read
 	case complete:
 		_ = os.Remove(*statePath) // nothing left to resume
 	default:
-		if err := saveState(*statePath, name, synced); err != nil {
+		if err := saveState(*statePath, run, sent); err != nil {
 			fmt.Fprintf(stderr, "autoidentify backfill: saving the state: %v\n", err)
 		} else {
-			fmt.Fprintf(stderr, "to go on without sending anyone twice: autoidentify backfill --resume%s %s\n", stateFlag(*statePath, name), name)
+			fmt.Fprintf(stderr, "to go on without sending anyone twice: %s\n", resumeCommand(args, *statePath, name))
 		}
 	}
 	if stoppedByCtx {
@@ -303,12 +331,36 @@ func backfill(ctx context.Context, args []string, env environment, stdin io.Read
 	return exitStatus(c, stopErr != nil || inputErr != nil)
 }
 
-// stateFlag is the --state flag a resume needs, if not the default.
-func stateFlag(path, name string) string {
-	if name != "" && name != "-" && path == name+".autoidentify-state" {
-		return ""
+// resumeCommand is the command that resumes this run: its own arguments
+// (flags, mapping, report, input: nothing secret, which is in the
+// environment) with --resume, and --state where it is not the default.
+func resumeCommand(args []string, statePath, name string) string {
+	words := []string{"autoidentify", "backfill"}
+	hasState := false
+	for _, a := range args {
+		switch {
+		case a == "--resume" || a == "-resume" || a == "--resume=true" || a == "-resume=true":
+			continue
+		case a == "--state" || a == "-state" || strings.HasPrefix(a, "--state=") || strings.HasPrefix(a, "-state="):
+			hasState = true
+		}
+		words = append(words, shellQuote(a))
 	}
-	return " --state " + path
+	words = append(words, "--resume")
+	if !hasState && (name == "" || name == "-" || statePath != name+".autoidentify-state") {
+		words = append(words, "--state", shellQuote(statePath))
+	}
+	return strings.Join(words, " ")
+}
+
+// shellQuote quotes s for a POSIX shell, if it needs it.
+func shellQuote(s string) string {
+	if s != "" && strings.IndexFunc(s, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./=:,@+%", r))
+	}) < 0 {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 func exitStatus(c counts, stopped bool) int {

@@ -41,9 +41,9 @@ func detectFormat(in *bufio.Reader) (string, error) {
 // rows reads the input in format (jsonl or csv), a row a line; a line that
 // cannot be read is a row with err, and reading goes on. A failure of the
 // input itself ends the sequence with it.
-func rows(in io.Reader, format string) iter.Seq[row] {
+func rows(in io.Reader, format string, onColumns func([]string) bool) iter.Seq[row] {
 	if format == "csv" {
-		return csvRows(in)
+		return csvRows(in, onColumns)
 	}
 	return jsonRows(in)
 }
@@ -126,7 +126,9 @@ func (c *lineCap) Read(p []byte) (int, error) {
 	return n, err
 }
 
-func csvRows(in io.Reader) iter.Seq[row] {
+// csvRows reads CSV with a header; onColumns is told the header first, and
+// the rows are read only if it returns true.
+func csvRows(in io.Reader, onColumns func([]string) bool) iter.Seq[row] {
 	return func(yield func(row) bool) {
 		cr := csv.NewReader(&lineCap{r: in, line: 1})
 		cr.FieldsPerRecord = -1 // a short or long line is that line's error, not the file's
@@ -143,6 +145,9 @@ func csvRows(in io.Reader) iter.Seq[row] {
 		}
 		if len(header) > 0 {
 			header[0] = string(bytes.TrimPrefix([]byte(header[0]), []byte("\ufeff")))
+		}
+		if !onColumns(header) {
+			return
 		}
 		for {
 			rec, err := cr.Read()

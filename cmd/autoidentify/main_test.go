@@ -160,7 +160,8 @@ func TestBackfillReportsInvalidLinesThenResumes(t *testing.T) {
 	c := command(t, apiEnv(api), "backfill", "--report", report, path)
 	assert.Equal(t, 1, c.exit(t), c.stderr.String())
 	assert.Contains(t, c.stderr.String(), "done: 9950 synced, 0 failed, 50 invalid")
-	assert.Contains(t, c.stderr.String(), "autoidentify backfill --resume "+path)
+	assert.Contains(t, c.stderr.String(), "autoidentify backfill --report "+report+" "+path+" --resume\n",
+		"the hint repeats the run's flags (--report)")
 	everyoneOnce(t, api, 9950)
 
 	lines, err := os.ReadFile(report)

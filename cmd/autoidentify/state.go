@@ -1,68 +1,108 @@
 package main
 
 import (
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"math/bits"
 	"os"
 	"path/filepath"
+	"slices"
+	"sync"
+
+	"github.com/autoidentify/autoidentify/identity"
 )
 
-// maxStateLine is the highest line number a state file may name: a
-// hundred million lines, a 12 MiB set.
-const maxStateLine = 100_000_000
-
-// lines is a set of input line numbers: the users synced so far, which a
-// resumed run skips, so that nobody is sent twice.
-type lines struct{ words []uint64 }
-
-func (s *lines) add(n int) {
-	for n/64 >= len(s.words) {
-		s.words = append(s.words, 0)
-	}
-	s.words[n/64] |= 1 << (n % 64)
+// sentSet is who a run sent, for a resumed run to skip: a keyed hash of
+// each user's identifier and of the profile sent for them, so that the
+// skip holds whatever the order of the lines (a database query without
+// ORDER BY returns them in any order), a user whose row changed since is
+// sent again, and the state file holds no identifier or email.
+type sentSet struct {
+	key  [16]byte
+	mu   sync.Mutex
+	sent map[[16]byte]struct{}
 }
 
-func (s *lines) has(n int) bool {
-	return n/64 < len(s.words) && s.words[n/64]&(1<<(n%64)) != 0
+func newSentSet() *sentSet {
+	s := &sentSet{sent: make(map[[16]byte]struct{})}
+	_, _ = rand.Read(s.key[:])
+	return s
 }
 
-func (s *lines) len() int {
-	n := 0
-	for _, w := range s.words {
-		n += bits.OnesCount64(w)
-	}
-	return n
+// hash is the keyed hash of one user as sent.
+func (s *sentSet) hash(id identity.Identity) [16]byte {
+	mac := hmac.New(sha256.New, s.key[:])
+	mac.Write([]byte(id.Identifier))
+	mac.Write([]byte{0})
+	mac.Write(binary.BigEndian.AppendUint64(nil, id.Profile.Fingerprint()))
+	var h [16]byte
+	copy(h[:], mac.Sum(nil))
+	return h
 }
 
-// state is what a run leaves for --resume: which lines of which input were
-// synced, as ranges of line numbers.
+func (s *sentSet) add(id identity.Identity) {
+	h := s.hash(id)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.sent[h] = struct{}{}
+}
+
+func (s *sentSet) has(id identity.Identity) bool {
+	h := s.hash(id)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, ok := s.sent[h]
+	return ok
+}
+
+// maxStateUsers is the most users a state file may name: a hundred
+// million, 1.6 GB of hashes in memory at most.
+const maxStateUsers = 100_000_000
+
+// state is what a run leaves for --resume: what it read and how, and who
+// it sent. A resume whose input is read another way is refused.
 type state struct {
-	Input  string   `json:"input"`
-	Synced [][2]int `json:"synced"`
+	Version int      `json:"version"`
+	Input   string   `json:"input"`
+	Format  string   `json:"format"`
+	Map     []string `json:"map"`
+	Columns []string `json:"columns,omitempty"` // a CSV's header
+	Key     string   `json:"key"`
+	Sent    []string `json:"sent"`
 }
 
-func (s *lines) ranges() [][2]int {
-	var out [][2]int
-	for i, w := range s.words {
-		for w != 0 {
-			b := bits.TrailingZeros64(w)
-			w &^= 1 << b
-			n := i*64 + b
-			if k := len(out); k > 0 && out[k-1][1] == n-1 {
-				out[k-1][1] = n
-			} else {
-				out = append(out, [2]int{n, n})
-			}
-		}
+const stateVersion = 2
+
+// differs says how a run reading input with cur differs from the run that
+// wrote st, "" if it does not.
+func (st *state) differs(cur *state) string {
+	switch {
+	case st.Format != cur.Format:
+		return fmt.Sprintf("the input was read as %s, now as %s", st.Format, cur.Format)
+	case !slices.Equal(st.Map, cur.Map):
+		return fmt.Sprintf("the run had --map %q, this one %q", st.Map, cur.Map)
+	case cur.Columns != nil && !slices.Equal(st.Columns, cur.Columns):
+		return fmt.Sprintf("the CSV's columns were %q, now %q", st.Columns, cur.Columns)
 	}
-	return out
+	return ""
 }
 
-// saveState writes the state atomically: a run killed while writing it
-// leaves the previous one.
-func saveState(path, input string, synced *lines) error {
-	b, err := json.Marshal(state{Input: input, Synced: synced.ranges()})
+// saveState writes st with the users sent atomically: a run killed while
+// writing it leaves the previous one.
+func saveState(path string, st state, sent *sentSet) error {
+	st.Version, st.Key = stateVersion, hex.EncodeToString(sent.key[:])
+	sent.mu.Lock()
+	st.Sent = make([]string, 0, len(sent.sent))
+	for h := range sent.sent {
+		st.Sent = append(st.Sent, hex.EncodeToString(h[:]))
+	}
+	sent.mu.Unlock()
+	slices.Sort(st.Sent)
+	b, err := json.Marshal(st)
 	if err != nil {
 		return err
 	}
@@ -106,30 +146,31 @@ func createPrivate(path string) (*os.File, error) {
 	return f, nil
 }
 
-func loadState(path string) (*lines, error) {
+// loadState reads a state file, checked whole before use.
+func loadState(path string) (*state, *sentSet, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var st state
 	if err := json.Unmarshal(b, &st); err != nil {
-		return nil, fmt.Errorf("%s: not a state file: %w", path, err)
+		return nil, nil, fmt.Errorf("%s: not a state file of this command: %w", path, err)
 	}
-	// Checked whole before anything is allocated: ranges in order, apart,
-	// and within maxStateLine (a state file is written by this command, and
-	// a file of hand-made ranges could otherwise ask for gigabytes).
-	prev := -2
-	for _, r := range st.Synced {
-		if r[0] <= prev+1 || r[1] < r[0] || r[1] > maxStateLine {
-			return nil, fmt.Errorf("%s: not a state file of this command: range %v (ranges are ascending, apart, and below line %d)", path, r, maxStateLine)
+	key, err := hex.DecodeString(st.Key)
+	switch {
+	case st.Version != stateVersion:
+		return nil, nil, fmt.Errorf("%s: not a state file of this command's version (%d, want %d): run without --resume", path, st.Version, stateVersion)
+	case err != nil || len(key) != 16 || len(st.Sent) > maxStateUsers:
+		return nil, nil, fmt.Errorf("%s: not a state file of this command: a bad key or too many users", path)
+	}
+	sent := &sentSet{sent: make(map[[16]byte]struct{}, len(st.Sent))}
+	copy(sent.key[:], key)
+	for _, x := range st.Sent {
+		var h [16]byte
+		if n, err := hex.Decode(h[:], []byte(x)); err != nil || n != 16 || len(x) != 32 {
+			return nil, nil, fmt.Errorf("%s: not a state file of this command: %q is no user hash", path, x)
 		}
-		prev = r[1]
+		sent.sent[h] = struct{}{}
 	}
-	s := &lines{}
-	for _, r := range st.Synced {
-		for n := r[0]; n <= r[1]; n++ {
-			s.add(n)
-		}
-	}
-	return s, nil
+	return &st, sent, nil
 }
