@@ -144,11 +144,17 @@ func backfill(ctx context.Context, args []string, env environment, stdin io.Read
 		defer f.Close()
 		report = f
 	}
+	var prog *progress // set below, before any line is read
 	var reportMu sync.Mutex
 	reportLine := func(line int, format string, args ...any) {
+		msg := fmt.Sprintf("line %d: %s", line, fmt.Sprintf(format, args...))
+		if report == stderr {
+			prog.println(msg) // above the progress bar, if there is one
+			return
+		}
 		reportMu.Lock()
 		defer reportMu.Unlock()
-		fmt.Fprintf(report, "line %d: %s\n", line, fmt.Sprintf(format, args...))
+		fmt.Fprintln(report, msg)
 	}
 
 	br := bufio.NewReader(in)
@@ -181,7 +187,7 @@ func backfill(ctx context.Context, args []string, env environment, stdin io.Read
 		return exitUsage
 	}
 
-	prog := newProgress(stderr, total, *interval)
+	prog = newProgress(stderr, total, *interval)
 	var inputErr error            // the input failed: the run stops, and says so
 	firstLine := map[string]int{} // identifier -> the line that sends it: a duplicate is reported, not sent
 	users := func(yield func(identity.Identity, int) bool) bool {
@@ -195,7 +201,7 @@ func backfill(ctx context.Context, args []string, env environment, stdin io.Read
 			switch {
 			case r.err != nil && r.line == 0: // the input failed
 				inputErr = r.err
-				fmt.Fprintf(stderr, "autoidentify backfill: %v\n", r.err)
+				prog.println("autoidentify backfill: " + r.err.Error())
 				return false
 			case r.err != nil:
 				reportLine(r.line, "%v", r.err)

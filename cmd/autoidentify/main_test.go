@@ -275,7 +275,7 @@ func TestBackfilledUserCostsNoCallOnTheirFirstRequest(t *testing.T) {
 	status := command(t, map[string]string{"REDIS_URL": srv.URL()}, "status", "user-3", "user-99")
 	require.Equal(t, 0, status.exit(t), status.stderr.String())
 	assert.Contains(t, status.stdout.String(), "the fleet has a record of 10 users")
-	assert.Regexp(t, `user-3: synced about \d+s ago`, status.stdout.String())
+	assert.Regexp(t, `user-3: synced about \d+s ago \(profile fingerprint [0-9a-f]{16}\)`, status.stdout.String(), "all 16 digits, leading zeros too")
 	assert.Contains(t, status.stdout.String(), "user-99: not synced within the TTL; no sync under way")
 }
 

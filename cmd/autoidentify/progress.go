@@ -29,10 +29,12 @@ type progress struct {
 	start    time.Time
 	verb     string // what the users counted as synced were: "synced", or "valid" in a dry run
 
-	mu   sync.Mutex
-	now  counts
-	stop chan struct{}
-	wg   sync.WaitGroup
+	mu    sync.Mutex
+	now   counts
+	stop  chan struct{}
+	wg    sync.WaitGroup
+	out   sync.Mutex // one line at a time on w: the bar, or a message above it
+	frame int        // the spinner's, when the total is unknown
 }
 
 func newProgress(w io.Writer, total int, interval time.Duration) *progress {
@@ -71,7 +73,30 @@ func (p *progress) counts() counts {
 	return p.now
 }
 
+// println writes a line (a report of an invalid line) above the bar, which
+// it then draws again: never glued to the bar's line.
+func (p *progress) println(s string) {
+	p.out.Lock()
+	defer p.out.Unlock()
+	if !p.bar {
+		fmt.Fprintln(p.w, s)
+		return
+	}
+	fmt.Fprintf(p.w, "\r\033[K%s\n", s)
+	p.drawLocked()
+}
+
 func (p *progress) show() {
+	p.out.Lock()
+	defer p.out.Unlock()
+	p.drawLocked()
+}
+
+// spinner is drawn in place of a bar when the total is unknown (standard
+// input).
+var spinner = []string{"|", "/", "-", "\\"}
+
+func (p *progress) drawLocked() {
 	c := p.counts()
 	elapsed := time.Since(p.start)
 	rate := float64(c.synced+c.failed) / max(elapsed.Seconds(), 0.001)
@@ -87,11 +112,13 @@ func (p *progress) show() {
 		fmt.Fprintf(p.w, "progress: %s\n", text)
 		return
 	}
-	const width = 30
-	filled := 0
-	if p.total > 0 {
-		filled = min(width, width*c.done()/p.total)
+	if p.total <= 0 {
+		p.frame++
+		fmt.Fprintf(p.w, "\r%s %s\033[K", spinner[p.frame%len(spinner)], text)
+		return
 	}
+	const width = 30
+	filled := min(width, width*c.done()/p.total)
 	fmt.Fprintf(p.w, "\r[%s%s] %s\033[K", strings.Repeat("=", filled), strings.Repeat(" ", width-filled), text)
 }
 
@@ -99,8 +126,10 @@ func (p *progress) show() {
 func (p *progress) end(how string) {
 	close(p.stop)
 	p.wg.Wait()
+	p.out.Lock()
+	defer p.out.Unlock()
 	if p.bar {
-		p.show()
+		p.drawLocked()
 		fmt.Fprintln(p.w)
 	}
 	c := p.counts()

@@ -57,7 +57,7 @@ func status(ctx context.Context, args []string, env environment, _ io.Reader, st
 			line = "deleted: created again on their next request"
 		case r.Synced:
 			ago := time.Since(r.Observed).Round(time.Second)
-			line = fmt.Sprintf("synced about %s ago (profile fingerprint %x), synced again after %s", ago, r.Fingerprint, r.Remaining.Round(time.Second))
+			line = fmt.Sprintf("synced about %s ago (profile fingerprint %016x), synced again after %s", ago, r.Fingerprint, r.Remaining.Round(time.Second))
 		}
 		lease := "no sync under way"
 		if r.Leased {
