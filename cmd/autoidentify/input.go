@@ -59,8 +59,10 @@ const maxColumns = 1000
 func jsonRows(in io.Reader) iter.Seq[row] {
 	return func(yield func(row) bool) {
 		br := bufio.NewReaderSize(in, 64<<10)
+		var buf []byte
 		for line := 1; ; line++ {
-			text, tooLong, err := readLine(br)
+			text, tooLong, err := readLine(br, buf[:0])
+			buf = text
 			if err != nil && !errors.Is(err, io.EOF) {
 				yield(row{err: fmt.Errorf("reading the input: %w", err)})
 				return
@@ -85,14 +87,14 @@ func jsonRows(in io.Reader) iter.Seq[row] {
 	}
 }
 
-// readLine reads one line, without its newline, keeping at most maxRecord
-// bytes of it: tooLong says the rest was read and dropped.
-func readLine(br *bufio.Reader) (line []byte, tooLong bool, err error) {
+// readLine reads one line into line's memory, without its newline, keeping
+// at most maxRecord bytes of it: tooLong says the rest was read and dropped.
+func readLine(br *bufio.Reader, line []byte) (_ []byte, tooLong bool, err error) {
 	for {
 		chunk, err := br.ReadSlice('\n')
 		if !tooLong {
 			if len(line)+len(chunk) > maxRecord+1 { // +1: the newline
-				tooLong, line = true, nil
+				tooLong, line = true, line[:0]
 			} else {
 				line = append(line, chunk...)
 			}

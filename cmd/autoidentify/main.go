@@ -2,7 +2,7 @@
 // and removes users, with the library the middleware stands on.
 //
 //	go install github.com/autoidentify/autoidentify/cmd/autoidentify@latest
-//	psql -c "\copy (select id as sub, email from users) to stdout csv header" | autoidentify backfill -
+//	psql -c "\copy (select id as identifier, email from users order by id) to stdout csv header" | autoidentify backfill -
 //	autoidentify delete user-42
 //	autoidentify status user-42
 //
