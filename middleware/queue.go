@@ -27,8 +27,15 @@ func (e *engine) trackLocked(j *job) {
 }
 
 // finishedLocked records that identifier's sync is no longer pending here.
+// While the Store cannot take the news (an outage), past a bound of four
+// queues' worth, a finished sync is left unsaid: the Store then keeps it as
+// pending, and at worst an instance that adopts it asks the Store, which
+// answers synced, without an API call. The news kept stays bounded.
 func (e *engine) finishedLocked(identifier string) {
-	if e.queueStore != nil {
+	if e.queueStore == nil {
+		return
+	}
+	if _, ok := e.tracked[identifier]; ok || len(e.tracked) < 4*e.queueSize {
 		e.tracked[identifier] = nil
 	}
 }

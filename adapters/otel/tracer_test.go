@@ -320,7 +320,7 @@ func TestComposesWithTheAppsJobContext(t *testing.T) {
 func TestSupersededSyncsAreNoFailure(t *testing.T) {
 	t.Parallel()
 	srv := engagespottest.NewServer(t)
-	srv.FailNext(1, http.StatusServiceUnavailable)
+	srv.AddFault(engagespottest.Fault{Status: http.StatusTooManyRequests, RetryAfter: "3600"}) // come back in an hour
 	tr := newTracing(t)
 	m := traced(t, tr, srv.URL(), middleware.WithBackoff(time.Hour, time.Hour))
 	tr.serveTraced(m.Handler(nop), "ann")

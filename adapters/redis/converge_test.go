@@ -164,11 +164,12 @@ func TestAnOlderProfileNeverOverwritesANewerOne(t *testing.T) {
 	t.Parallel()
 	api := engagespottest.NewServer(t)
 	srv := redistest.Start(t)
-	slow := []middleware.Option{middleware.WithBackoff(time.Second, time.Second)}
+	slow := []middleware.Option{middleware.WithBackoff(time.Second, 10*time.Second)}
 	b := newInstanceWith(t, api, srv, slow)
 	a := newInstance(t, api, srv)
 
-	api.FailUser("ann", 1, http.StatusServiceUnavailable)
+	// b's first call is told to come back in 3 s: a syncs the new email meanwhile.
+	api.AddFault(engagespottest.Fault{Status: http.StatusTooManyRequests, RetryAfter: "3", Identifier: "ann"})
 	b.serveAs("ann", "old@example.com")
 	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 	defer cancel()
