@@ -297,18 +297,7 @@ func TestFleetOnRedisCluster(t *testing.T) {
 		t.Cleanup(func() { _ = c.Close() })
 		return c
 	}
-	newClusterInstance := func() *instance {
-		logs := &logBuffer{}
-		store, err := redis.New(client(), redis.WithLogger(logs.Logger()), redis.WithTimeout(10*time.Second))
-		require.NoError(t, err)
-		t.Cleanup(func() { _ = store.Close() })
-		dir, err := engagespot.New(api.APIKey, api.APISecret, engagespot.WithBaseURL(api.URL()), engagespot.WithHTTPClient(api.HTTPClient()))
-		require.NoError(t, err)
-		m, err := middleware.New(dir, middleware.WithStore(store), middleware.WithLogger(logs.Logger()))
-		require.NoError(t, err)
-		t.Cleanup(func() { assert.NoError(t, m.Close(context.Background())) })
-		return &instance{m: m, handler: signedInHandler(m), logs: logs, store: store}
-	}
+	newClusterInstance := func() *instance { return newInstanceFrom(t, api, instanceConfig{client: client()}) }
 	a, b := newClusterInstance(), newClusterInstance()
 
 	ids := users(0, 200)

@@ -29,7 +29,7 @@ type instance struct {
 	m       *middleware.Middleware
 	handler http.Handler
 	logs    *logBuffer
-	client  *goredis.Client
+	client  goredis.UniversalClient
 	store   *redis.Store
 }
 
@@ -59,7 +59,7 @@ func newInstanceWith(t *testing.T, api *engagespottest.Server, srv *redistest.Se
 
 // instanceConfig is what newInstanceFrom builds an instance of.
 type instanceConfig struct {
-	client *goredis.Client                                   // its own connection to Redis
+	client goredis.UniversalClient                           // its own connection to Redis
 	wrap   func(dir *engagespot.Client) middleware.Directory // the Directory the middleware gets; the client if nil
 	mopts  []middleware.Option
 	ropts  []redis.Option
