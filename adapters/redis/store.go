@@ -302,8 +302,6 @@ func honoursContext(client goredis.UniversalClient) bool {
 		return c.Options().ContextTimeoutEnabled
 	case *goredis.ClusterClient:
 		return c.Options().ContextTimeoutEnabled
-	case *goredis.Ring:
-		return c.Options().ContextTimeoutEnabled
 	}
 	return false
 }
