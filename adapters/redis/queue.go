@@ -134,14 +134,32 @@ func (s *Store) Adopt(ctx context.Context, max int) ([]middleware.PendingSync, e
 	if err != nil {
 		return nil, fmt.Errorf("%w: adopt: %w", ErrUnavailable, err)
 	}
+	// Which instances stopped saying they live: one pipeline, so that a
+	// fleet of many instances costs each one round trip a look, not one per
+	// instance; only the dead are then asked for their syncs.
+	var others []string
+	var alive []*goredis.IntCmd
+	_, err = s.client.Pipelined(ctx, func(p goredis.Pipeliner) error {
+		for _, other := range instances {
+			if other != s.token {
+				key, _ := s.instanceKeys(other)
+				others = append(others, other)
+				alive = append(alive, p.Exists(ctx, key))
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%w: adopt: %w", ErrUnavailable, err)
+	}
 	var adopted []middleware.PendingSync
 	var raw []any
-	for _, other := range instances {
-		if other == s.token || len(adopted) >= max {
+	for i, other := range others {
+		if alive[i].Val() > 0 || len(adopted) >= max {
 			continue
 		}
-		alive, pending := s.instanceKeys(other)
-		reply, err := adoptScript.Run(ctx, s.client, []string{alive, pending}, max-len(adopted)).Slice()
+		aliveKey, pending := s.instanceKeys(other)
+		reply, err := adoptScript.Run(ctx, s.client, []string{aliveKey, pending}, max-len(adopted)).Slice()
 		if err != nil || len(reply) == 0 {
 			continue
 		}
