@@ -107,7 +107,7 @@ func (e *engine) tombstone(ctx context.Context, fleet StoreDeleter, identifier s
 		if err == nil || tries >= maxWriteTries || ctx.Err() != nil {
 			return err
 		}
-		t := time.NewTimer(min(writeRetryBase<<min(tries-1, 10), writeRetryMax))
+		t := time.NewTimer(writeRetryDelay(tries))
 		select {
 		case <-t.C:
 		case <-ctx.Done():

@@ -688,21 +688,6 @@ func (e *engine) emit(ctx context.Context, o Outcome) {
 	}
 }
 
-// waitFor waits until identifier's job, if one is under way, has ended, or
-// ctx ends.
-func (e *engine) waitFor(ctx context.Context, identifier string) {
-	e.mu.Lock()
-	j := e.pending[identifier]
-	e.mu.Unlock()
-	if j == nil {
-		return
-	}
-	select {
-	case <-j.done:
-	case <-ctx.Done():
-	}
-}
-
 // flush waits until every job pending now has ended.
 func (e *engine) flush(ctx context.Context) error {
 	e.mu.Lock()

@@ -21,6 +21,12 @@ const (
 	maxWriteTries  = 20
 )
 
+// writeRetryDelay is the wait before the next try of a write that failed
+// tries times.
+func writeRetryDelay(tries int) time.Duration {
+	return min(writeRetryBase<<min(tries-1, 10), writeRetryMax)
+}
+
 // storeWrite is a Done (done, with fp and observed) or a Release owed for
 // one user.
 type storeWrite struct {
@@ -203,8 +209,7 @@ func (e *engine) paid(identifier string, w *storeWrite, err error) {
 		delete(e.owed, identifier)
 	case !e.closing:
 		w.tries++
-		d := min(writeRetryBase<<min(w.tries-1, 10), writeRetryMax)
-		w.stop = e.afterFunc(d, func() { e.retryWrite(identifier, w) })
+		w.stop = e.afterFunc(writeRetryDelay(w.tries), func() { e.retryWrite(identifier, w) })
 	}
 }
 
