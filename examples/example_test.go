@@ -13,8 +13,9 @@ import (
 
 	"github.com/autoidentify/autoidentify/adapters/engagespot"
 	"github.com/autoidentify/autoidentify/adapters/engagespot/engagespottest"
-	autoidentifygin "github.com/autoidentify/autoidentify/adapters/gin"
+	"github.com/autoidentify/autoidentify/adapters/ginidentify"
 	"github.com/autoidentify/autoidentify/identity"
+	"github.com/autoidentify/autoidentify/identity/jwtverify"
 	"github.com/autoidentify/autoidentify/middleware"
 )
 
@@ -23,13 +24,16 @@ import (
 
 // The README's quick start for net/http.
 func Example_netHTTP() {
-	fake := engagespottest.Start() // stands in for api.engagespot.co
+	fake, err := engagespottest.Start() // stands in for api.engagespot.co
+	if err != nil {
+		panic(err)
+	}
 	defer fake.Close()
 	apiKey, apiSecret := fake.APIKey, fake.APISecret
 
 	client, err := engagespot.New(apiKey, apiSecret, engagespot.WithBaseURL(fake.URL()))
 	check(err)
-	jwtExtractor, err := identity.NewJWT(identity.HMACKey(secret)) // or identity.JWKS(ctx, url) for your identity provider
+	jwtExtractor, err := jwtverify.New(jwtverify.HMACKey(secret)) // or jwks.New(ctx, url) for your identity provider
 	check(err)
 	m, err := middleware.New(client, middleware.WithExtractor(jwtExtractor))
 	check(err)
@@ -49,11 +53,14 @@ func Example_netHTTP() {
 
 // The README's quick start for Gin.
 func Example_gin() {
-	fake := engagespottest.Start()
+	fake, err := engagespottest.Start()
+	if err != nil {
+		panic(err)
+	}
 	defer fake.Close()
 	client, err := engagespot.New(fake.APIKey, fake.APISecret, engagespot.WithBaseURL(fake.URL()))
 	check(err)
-	jwtExtractor, err := identity.NewJWT(identity.HMACKey(secret))
+	jwtExtractor, err := jwtverify.New(jwtverify.HMACKey(secret))
 	check(err)
 	m, err := middleware.New(client, middleware.WithExtractor(jwtExtractor))
 	check(err)
@@ -61,9 +68,13 @@ func Example_gin() {
 
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
-	api := r.Group("/api", autoidentifygin.New(m, middleware.WithRequired(true))) // 401 without a user
+	identify, err := ginidentify.New(m, middleware.WithRequired(true)) // 401 without a user
+	if err != nil {
+		panic(err)
+	}
+	api := r.Group("/api", identify)
 	api.GET("/me", func(c *gin.Context) {
-		id, _ := autoidentifygin.FromContext(c)
+		id, _ := ginidentify.FromContext(c)
 		c.JSON(http.StatusOK, gin.H{"identifier": id.Identifier})
 	})
 

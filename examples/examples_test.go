@@ -21,7 +21,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/autoidentify/autoidentify/adapters/engagespot/engagespottest"
-	"github.com/autoidentify/autoidentify/adapters/redis/redistest"
+	"github.com/autoidentify/autoidentify/adapters/redisstore/redistest"
 	"github.com/autoidentify/autoidentify/identity"
 )
 

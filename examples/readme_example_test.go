@@ -12,9 +12,11 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/autoidentify/autoidentify/adapters/engagespot"
-	autoidentifygin "github.com/autoidentify/autoidentify/adapters/gin"
-	promautoidentify "github.com/autoidentify/autoidentify/adapters/prometheus"
+	"github.com/autoidentify/autoidentify/adapters/ginidentify"
+	"github.com/autoidentify/autoidentify/adapters/prommetrics"
 	"github.com/autoidentify/autoidentify/identity"
+	"github.com/autoidentify/autoidentify/identity/jwks"
+	"github.com/autoidentify/autoidentify/identity/jwtverify"
 	"github.com/autoidentify/autoidentify/middleware"
 )
 
@@ -31,7 +33,7 @@ func Example_readmeQuickStart() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	jwtExtractor, err := identity.NewJWT(identity.HMACKey(secret)) // or keys from identity.JWKS(ctx, url)
+	jwtExtractor, err := jwtverify.New(jwtverify.HMACKey(secret)) // or keys from jwks.New(ctx, url)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -51,12 +53,12 @@ func Example_readmeQuickStart() {
 func Example_readmeJWKS() {
 	ctx, url := context.Background(), "https://your-tenant.example.com/.well-known/jwks.json"
 
-	keys, err := identity.JWKS(ctx, url) // fetched now, refreshed hourly and on an unknown key id
+	keys, err := jwks.New(ctx, url) // fetched now, refreshed hourly and on an unknown key id
 	if err != nil {
 		log.Fatal(err)
 	}
 	defer keys.Close()
-	jwtExtractor, err := identity.NewJWT(keys, identity.WithIssuer("https://your-tenant.example.com/"))
+	jwtExtractor, err := jwtverify.New(keys, jwtverify.WithIssuer("https://your-tenant.example.com/"))
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -67,9 +69,13 @@ func Example_readmeGin() {
 	var m *middleware.Middleware
 	r := gin.New()
 
-	api := r.Group("/api", autoidentifygin.New(m, middleware.WithRequired(true))) // 401 without a user
+	identify, err := ginidentify.New(m, middleware.WithRequired(true)) // 401 without a user
+	if err != nil {
+		panic(err)
+	}
+	api := r.Group("/api", identify)
 	api.GET("/me", func(c *gin.Context) {
-		id, _ := autoidentifygin.FromContext(c)
+		id, _ := ginidentify.FromContext(c)
 		c.JSON(http.StatusOK, gin.H{"identifier": id.Identifier})
 	})
 }
@@ -79,7 +85,7 @@ func Example_readmeMetrics() {
 	var jwtExtractor identity.Extractor
 	mux := http.NewServeMux()
 
-	collector, err := promautoidentify.New()
+	collector, err := prommetrics.New()
 	if err != nil {
 		log.Fatal(err)
 	}

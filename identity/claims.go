@@ -18,7 +18,6 @@ type ClaimsMapper struct {
 	attributes []attributeClaim // known fields first, then custom ones
 	numCustom  int
 	numericIDs bool
-	maxIDLen   int
 	fn         func(Claims, *Identity) error
 	onDropped  func(error)
 }
@@ -158,18 +157,17 @@ func (c Claims) lookup(name string, nested []string) (any, bool) {
 // options say otherwise. A bad option fails here, with a *ConfigError.
 func NewClaimsMapper(opts ...ClaimsOption) (*ClaimsMapper, error) {
 	cfg := defaultClaimsConfig()
-	for _, opt := range opts {
-		if opt == nil {
-			continue
+	for i, opt := range opts {
+		if opt == nil { // the rule of every constructor (internal/options.Apply, which imports this package)
+			return nil, fmt.Errorf("identity: %w", &ConfigError{Field: "options", Err: fmt.Errorf("option %d is nil", i)})
 		}
 		if err := opt(cfg); err != nil {
-			return nil, err
+			return nil, fmt.Errorf("identity: %w", err)
 		}
 	}
 	m := &ClaimsMapper{
 		identifier: cfg.identifier,
 		numericIDs: cfg.numericIDs,
-		maxIDLen:   cfg.maxIDLen,
 		fn:         cfg.fn,
 		onDropped:  cfg.onDropped,
 	}
@@ -223,6 +221,12 @@ func (m *ClaimsMapper) MapSource(src ClaimSource) (Identity, error) {
 	return m.mapClaims(Claims{src: src, str: str})
 }
 
+// Cacheable reports whether the same claims always map to the same identity,
+// so that a verified token's identity may be kept and served again: false
+// when a WithClaimsFunc function decides, which may read state that changes
+// between requests (a user banned, an email no longer verified).
+func (m *ClaimsMapper) Cacheable() bool { return m.fn == nil }
+
 func (m *ClaimsMapper) mapClaims(c Claims) (Identity, error) {
 	var id Identity
 	found := false
@@ -275,7 +279,7 @@ func (m *ClaimsMapper) mapClaims(c Claims) (Identity, error) {
 	if id.Identifier == "" && !found {
 		return Identity{}, ErrNoIdentifier
 	}
-	if err := ValidateIdentifier(id.Identifier, m.maxIDLen); err != nil {
+	if err := ValidateIdentifier(id.Identifier); err != nil {
 		return Identity{}, err
 	}
 	profile, err := id.Profile.Sanitize()

@@ -2,7 +2,6 @@ package identity
 
 import (
 	"errors"
-	"fmt"
 )
 
 // DefaultIdentifierClaim is the claim the identifier comes from: OpenID
@@ -17,7 +16,6 @@ type claimsConfig struct {
 	attributes  map[string]claimPath
 	customOrder []string
 	numericIDs  bool
-	maxIDLen    int
 	fn          func(Claims, *Identity) error
 	onDropped   func(error)
 }
@@ -40,7 +38,6 @@ func defaultClaimsConfig() *claimsConfig {
 	cfg := &claimsConfig{
 		identifier: claimPath{name: DefaultIdentifierClaim},
 		attributes: make(map[string]claimPath, len(standardClaims)),
-		maxIDLen:   DefaultMaxIdentifierLen,
 	}
 	for attr, claim := range standardClaims {
 		cfg.attributes[attr] = claimPath{name: claim}
@@ -123,18 +120,6 @@ func WithAttributeClaim(attribute string, path ...string) ClaimsOption {
 func WithNumericIdentifiers() ClaimsOption {
 	return func(c *claimsConfig) error {
 		c.numericIDs = true
-		return nil
-	}
-}
-
-// WithMaxIdentifierLen sets the longest identifier accepted, in bytes.
-// Default: DefaultMaxIdentifierLen (255).
-func WithMaxIdentifierLen(n int) ClaimsOption {
-	return func(c *claimsConfig) error {
-		if n <= 0 {
-			return &ConfigError{Field: "MaxIdentifierLen", Err: fmt.Errorf("%d: must be positive", n)}
-		}
-		c.maxIDLen = n
 		return nil
 	}
 }

@@ -239,7 +239,6 @@ func TestClaimsMapperRejects(t *testing.T) {
 		{"newline in sub", nil, map[string]any{"sub": "u1\nX-Injected: 1"}, ErrInvalidIdentifier, "control character"},
 		{"invalid UTF-8 sub", nil, map[string]any{"sub": "u\xff"}, ErrInvalidIdentifier, "invalid UTF-8"},
 		{"too long sub", nil, map[string]any{"sub": strings.Repeat("x", 256)}, ErrInvalidIdentifier, "256 bytes"},
-		{"custom length limit", []ClaimsOption{WithMaxIdentifierLen(4)}, map[string]any{"sub": "12345"}, ErrInvalidIdentifier, "limit 4"},
 		{"dot dot sub", nil, map[string]any{"sub": ".."}, ErrInvalidIdentifier, "path step"},
 		{"fractional numeric id", []ClaimsOption{WithNumericIdentifiers()}, map[string]any{"sub": 1.5}, ErrInvalidIdentifier, "a number"},
 		{"huge numeric id", []ClaimsOption{WithNumericIdentifiers()}, map[string]any{"sub": 1e300}, ErrInvalidIdentifier, "a number"},
@@ -318,7 +317,7 @@ func TestClaimsMapperConfigErrors(t *testing.T) {
 		{"empty attribute", WithAttributeClaim("", "x"), "AttributeClaim"},
 		{"identifier as attribute", WithAttributeClaim("identifier", "sub"), "AttributeClaim"},
 		{"empty attribute step", WithAttributeClaim("plan", ""), "AttributeClaim"},
-		{"zero max length", WithMaxIdentifierLen(0), "MaxIdentifierLen"},
+		{"nil option", nil, "options"},
 		{"nil claims func", WithClaimsFunc(nil), "ClaimsFunc"},
 		{"nil dropped hook", WithOnDropped(nil), "OnDropped"},
 	}
@@ -333,8 +332,8 @@ func TestClaimsMapperConfigErrors(t *testing.T) {
 			assert.Contains(t, err.Error(), "identity: bad "+tt.field)
 		})
 	}
-	_, err := NewClaimsMapper(nil)
-	assert.NoError(t, err, "a nil option is skipped")
+	_, err := NewClaimsMapper(WithNumericIdentifiers(), nil)
+	assert.ErrorContains(t, err, "identity: bad options: option 1 is nil", "a nil option is refused, as in every package")
 }
 
 func TestClaimsMapperCustomOrderIsDeterministic(t *testing.T) {
@@ -455,7 +454,7 @@ func FuzzClaimsMapper(f *testing.F) {
 // checkSendable fails unless id may be sent to Engagespot as it is.
 func checkSendable(t *testing.T, id Identity) {
 	t.Helper()
-	if err := ValidateIdentifier(id.Identifier, 0); err != nil {
+	if err := ValidateIdentifier(id.Identifier); err != nil {
 		t.Fatalf("invalid identifier accepted: %v", err)
 	}
 	if id.Profile.Email != "" {

@@ -73,22 +73,6 @@ func TestFirstOfStopsAtTheFirstUser(t *testing.T) {
 	assert.Zero(t, second)
 }
 
-func TestFirstOfWithRealExtractors(t *testing.T) {
-	t.Parallel()
-	k := keys()
-	e := FirstOf(InContext, newJWT(t, HMACKey(k.hmac256)))
-	r := bearer("not-a-token")
-	_, ok, err := e.Extract(r)
-	assert.False(t, ok)
-	assert.ErrorIs(t, err, ErrInvalidToken, "a bad token is reported when nothing else finds a user")
-
-	r = r.WithContext(NewContext(r.Context(), Identity{Identifier: "from-context"}))
-	id, ok, err := e.Extract(r)
-	require.NoError(t, err)
-	assert.True(t, ok)
-	assert.Equal(t, "from-context", id.Identifier)
-}
-
 func TestFirstOfAllocatesNothing(t *testing.T) {
 	r := httptest.NewRequest(http.MethodGet, "/", nil)
 	r = r.WithContext(NewContext(r.Context(), Identity{Identifier: "u1"}))

@@ -1,61 +1,12 @@
 package identity_test
 
 import (
-	"context"
-	"crypto/ed25519"
-	"crypto/rand"
-	"encoding/base64"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"time"
 
 	"github.com/autoidentify/autoidentify/identity"
-	"github.com/golang-jwt/jwt/v5"
 )
-
-// secret is at least identity.MinHMACKeySize bytes, as HS256 requires.
-var secret = []byte("an-example-secret-of-32-bytes-ok")
-
-func signed(claims jwt.MapClaims) string {
-	claims["exp"] = time.Now().Add(time.Hour).Unix()
-	token, err := jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString(secret)
-	if err != nil {
-		panic(err)
-	}
-	return token
-}
-
-func ExampleNewJWT() {
-	extractor, err := identity.NewJWT(identity.HMACKey(secret))
-	if err != nil {
-		panic(err) // a bad key or option
-	}
-
-	r := httptest.NewRequest(http.MethodGet, "/", nil)
-	r.Header.Set("Authorization", "Bearer "+signed(jwt.MapClaims{
-		"sub": "user-42", "email": "ada@example.com", "given_name": "Ada",
-		"phone_number": "+44 20 7946 0958",
-	}))
-	id, ok, err := extractor.Extract(r)
-	fmt.Println(ok, err)
-	fmt.Println(id.Identifier, id.Profile.Email, id.Profile.FirstName, id.Profile.PhoneNumber)
-
-	// No token: no user, and no error.
-	_, ok, err = extractor.Extract(httptest.NewRequest(http.MethodGet, "/", nil))
-	fmt.Println(ok, err)
-
-	// A forged token: no user, and the reason.
-	r.Header.Set("Authorization", "Bearer "+signed(jwt.MapClaims{"sub": "admin"})+"x")
-	_, ok, err = extractor.Extract(r)
-	fmt.Println(ok, errors.Is(err, identity.ErrInvalidToken))
-	// Output:
-	// true <nil>
-	// user-42 ada@example.com Ada +442079460958
-	// false <nil>
-	// false true
-}
 
 func ExampleNewClaimsMapper() {
 	mapper, err := identity.NewClaimsMapper(
@@ -97,28 +48,6 @@ func ExampleClaimsMapper_MapLookup() {
 	// Output: 42 Ada Lovelace <nil>
 }
 
-func ExampleFirstOf() {
-	jwtExtractor, err := identity.NewJWT(identity.HMACKey(secret),
-		identity.WithTokenSource(identity.FromCookie("token"), identity.FromBearer()))
-	if err != nil {
-		panic(err)
-	}
-	// An identity an upstream middleware verified wins; else the token's.
-	extractor := identity.FirstOf(identity.InContext, jwtExtractor)
-
-	r := httptest.NewRequest(http.MethodGet, "/", nil)
-	r.AddCookie(&http.Cookie{Name: "token", Value: signed(jwt.MapClaims{"sub": "from-cookie"})})
-	id, ok, _ := extractor.Extract(r)
-	fmt.Println(id.Identifier, ok)
-
-	r = r.WithContext(identity.NewContext(r.Context(), identity.Identity{Identifier: "from-upstream"}))
-	id, ok, _ = extractor.Extract(r)
-	fmt.Println(id.Identifier, ok)
-	// Output:
-	// from-cookie true
-	// from-upstream true
-}
-
 func ExampleFromContext() {
 	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if id, ok := identity.FromContext(r.Context()); ok {
@@ -140,7 +69,7 @@ func ExampleFromContext() {
 
 func ExampleValidateIdentifier() {
 	for _, s := range []string{"user-42", "", "a\x00b", "   "} {
-		fmt.Println(identity.ValidateIdentifier(s, 0))
+		fmt.Println(identity.ValidateIdentifier(s))
 	}
 	// Output:
 	// <nil>
@@ -158,33 +87,4 @@ func ExampleProfile_Fingerprint() {
 	// Output:
 	// true
 	// false
-}
-
-func ExampleJWKS() {
-	// The identity provider's key set; here a local server with one Ed25519 key.
-	pub, priv, _ := ed25519.GenerateKey(rand.Reader)
-	idp := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		fmt.Fprintf(w, `{"keys":[{"kty":"OKP","crv":"Ed25519","kid":"k1","alg":"EdDSA","x":%q}]}`,
-			base64.RawURLEncoding.EncodeToString(pub))
-	}))
-	defer idp.Close()
-
-	keys, err := identity.JWKS(context.Background(), idp.URL, identity.WithJWKSRequireInitialFetch())
-	if err != nil {
-		panic(err)
-	}
-	defer keys.Close() // stops the refresh goroutine
-	extractor, err := identity.NewJWT(keys, identity.WithIssuer(idp.URL))
-	if err != nil {
-		panic(err)
-	}
-
-	token := jwt.NewWithClaims(jwt.SigningMethodEdDSA, jwt.MapClaims{
-		"iss": idp.URL, "sub": "user-42", "exp": time.Now().Add(time.Hour).Unix(),
-	})
-	token.Header["kid"] = "k1"
-	raw, _ := token.SignedString(priv)
-	id, err := extractor.Verify(raw)
-	fmt.Println(id.Identifier, err)
-	// Output: user-42 <nil>
 }

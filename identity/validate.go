@@ -8,8 +8,11 @@ import (
 	"unicode/utf8"
 )
 
-// DefaultMaxIdentifierLen is the longest identifier accepted, in bytes.
-const DefaultMaxIdentifierLen = 255
+// MaxIdentifierLen is the longest identifier accepted, in bytes, by every
+// part of autoidentify: the extractors, the middleware, the Engagespot
+// client and the token signer all read this one value, so that no
+// identifier passes one and is refused by the next.
+const MaxIdentifierLen = 255
 
 var (
 	// ErrInvalidIdentifier is wrapped by every error ValidateIdentifier returns.
@@ -19,8 +22,7 @@ var (
 )
 
 // ValidateIdentifier checks an identifier against the rules every part of
-// autoidentify applies: 1 to maxLen bytes (DefaultMaxIdentifierLen when
-// maxLen <= 0), valid UTF-8, not blank, not "." or ".." (which no HTTP path
+// autoidentify applies: 1 to MaxIdentifierLen bytes, valid UTF-8, not blank, not "." or ".." (which no HTTP path
 // can carry as one segment), and none of these characters:
 //   - controls (category Cc), which break logs, headers and paths;
 //   - format characters (Cf: U+200B zero width space, U+202E right-to-left
@@ -33,15 +35,12 @@ var (
 //
 // The error wraps ErrInvalidIdentifier and says why; it never repeats the
 // identifier, which may be personal data or garbage.
-func ValidateIdentifier(s string, maxLen int) error {
-	if maxLen <= 0 {
-		maxLen = DefaultMaxIdentifierLen
-	}
+func ValidateIdentifier(s string) error {
 	switch {
 	case s == "":
 		return fmt.Errorf("%w: empty", ErrInvalidIdentifier)
-	case len(s) > maxLen:
-		return fmt.Errorf("%w: %d bytes, limit %d", ErrInvalidIdentifier, len(s), maxLen)
+	case len(s) > MaxIdentifierLen:
+		return fmt.Errorf("%w: %d bytes, limit %d", ErrInvalidIdentifier, len(s), MaxIdentifierLen)
 	case s == "." || s == "..":
 		return fmt.Errorf("%w: %q is a path step, not a name", ErrInvalidIdentifier, s)
 	}

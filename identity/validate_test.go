@@ -17,48 +17,45 @@ func TestValidateIdentifier(t *testing.T) {
 	tests := []struct {
 		name   string
 		in     string
-		maxLen int
 		reason string // "" means valid
 	}{
-		{"database id", "42", 0, ""},
-		{"uuid", "3f2c9a56-7d1e-4b0a-9c39-0b5d5a1f7e21", 0, ""},
-		{"email", "ada@example.com", 0, ""},
-		{"phone", "+15551234567", 0, ""},
-		{"unicode", "usuário-ñ-日本", 0, ""},
-		{"inner space", "ada lovelace", 0, ""},
-		{"auth0 subject", "auth0|5f7c8ec7c33c6c004bbafe82", 0, ""},
-		{"exactly default limit", strings.Repeat("a", DefaultMaxIdentifierLen), 0, ""},
-		{"one over default limit", strings.Repeat("a", DefaultMaxIdentifierLen+1), 0, "256 bytes, limit 255"},
-		{"custom limit", "abcd", 3, "4 bytes, limit 3"},
-		{"negative limit means default", strings.Repeat("a", 255), -1, ""},
-		{"multibyte counts bytes", strings.Repeat("é", 128), 0, "256 bytes"},
-		{"empty", "", 0, "empty"},
-		{"dot", ".", 0, "path step"},
-		{"dot dot", "..", 0, "path step"},
-		{"three dots are a name", "...", 0, ""},
-		{"blank spaces", "   ", 0, "blank"},
-		{"blank unicode spaces", "\u00a0\u2003", 0, "blank"},
-		{"NUL", "a\x00b", 0, "control character U+0000 at byte 1"},
-		{"newline", "ada\n", 0, "control character U+000A"},
-		{"tab", "\tada", 0, "control character U+0009 at byte 0"},
-		{"DEL", "a\x7f", 0, "control character U+007F"},
-		{"C1 control", "a\u0085", 0, "control character U+0085"},
-		{"invalid UTF-8", "a\xffb", 0, "invalid UTF-8 at byte 1"},
-		{"truncated UTF-8", "ab\xe6\x97", 0, "invalid UTF-8 at byte 2"},
-		{"U+FFFD", "a\uFFFDb", 0, "replacement character U+FFFD (left by invalid UTF-8 or a lone surrogate) at byte 1"},
-		{"zero width space", "ada\u200b", 0, "invisible format character U+200B at byte 3"},
-		{"right-to-left override", "\u202egnp.exe", 0, "invisible format character U+202E at byte 0"},
-		{"byte order mark", "\ufeffada", 0, "invisible format character U+FEFF"},
-		{"soft hyphen", "a\u00adb", 0, "invisible format character U+00AD"},
-		{"line separator", "a\u2028b", 0, "line or paragraph separator U+2028"},
-		{"paragraph separator", "a\u2029b", 0, "line or paragraph separator U+2029"},
-		{"combining mark is a letter's part", "e\u0301", 0, ""},
-		{"emoji", "ada-\U0001F600", 0, ""},
+		{"database id", "42", ""},
+		{"uuid", "3f2c9a56-7d1e-4b0a-9c39-0b5d5a1f7e21", ""},
+		{"email", "ada@example.com", ""},
+		{"phone", "+15551234567", ""},
+		{"unicode", "usuário-ñ-日本", ""},
+		{"inner space", "ada lovelace", ""},
+		{"auth0 subject", "auth0|5f7c8ec7c33c6c004bbafe82", ""},
+		{"exactly default limit", strings.Repeat("a", MaxIdentifierLen), ""},
+		{"one over default limit", strings.Repeat("a", MaxIdentifierLen+1), "256 bytes, limit 255"},
+		{"multibyte counts bytes", strings.Repeat("é", 128), "256 bytes"},
+		{"empty", "", "empty"},
+		{"dot", ".", "path step"},
+		{"dot dot", "..", "path step"},
+		{"three dots are a name", "...", ""},
+		{"blank spaces", "   ", "blank"},
+		{"blank unicode spaces", "\u00a0\u2003", "blank"},
+		{"NUL", "a\x00b", "control character U+0000 at byte 1"},
+		{"newline", "ada\n", "control character U+000A"},
+		{"tab", "\tada", "control character U+0009 at byte 0"},
+		{"DEL", "a\x7f", "control character U+007F"},
+		{"C1 control", "a\u0085", "control character U+0085"},
+		{"invalid UTF-8", "a\xffb", "invalid UTF-8 at byte 1"},
+		{"truncated UTF-8", "ab\xe6\x97", "invalid UTF-8 at byte 2"},
+		{"U+FFFD", "a\uFFFDb", "replacement character U+FFFD (left by invalid UTF-8 or a lone surrogate) at byte 1"},
+		{"zero width space", "ada\u200b", "invisible format character U+200B at byte 3"},
+		{"right-to-left override", "\u202egnp.exe", "invisible format character U+202E at byte 0"},
+		{"byte order mark", "\ufeffada", "invisible format character U+FEFF"},
+		{"soft hyphen", "a\u00adb", "invisible format character U+00AD"},
+		{"line separator", "a\u2028b", "line or paragraph separator U+2028"},
+		{"paragraph separator", "a\u2029b", "line or paragraph separator U+2029"},
+		{"combining mark is a letter's part", "e\u0301", ""},
+		{"emoji", "ada-\U0001F600", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			err := ValidateIdentifier(tt.in, tt.maxLen)
+			err := ValidateIdentifier(tt.in)
 			if tt.reason == "" {
 				require.NoError(t, err)
 				return
@@ -74,7 +71,7 @@ func TestValidateIdentifier(t *testing.T) {
 
 func TestValidateIdentifierAllocatesNothingWhenValid(t *testing.T) {
 	allocs := testing.AllocsPerRun(100, func() {
-		if ValidateIdentifier("auth0|5f7c8ec7c33c6c004bbafe82", 0) != nil {
+		if ValidateIdentifier("auth0|5f7c8ec7c33c6c004bbafe82") != nil {
 			t.Fatal("valid identifier refused")
 		}
 	})
@@ -244,21 +241,17 @@ func FuzzValidateIdentifier(f *testing.F) {
 		"42", "", ".", "..", " ", "a\x00", "\xff", "ada@example.com", "日本", "\u2028", "\u2029",
 		"\u200b", "\u202e", "\ufeff", "\ufffd", "a\xed\xa0\x80", "\xed\xb0\x80", strings.Repeat("x", 300),
 	} {
-		f.Add(s, 0)
+		f.Add(s)
 	}
-	f.Add("abc", 2)
-	f.Fuzz(func(t *testing.T, s string, maxLen int) {
-		err := ValidateIdentifier(s, maxLen)
+	f.Fuzz(func(t *testing.T, s string) {
+		err := ValidateIdentifier(s)
 		if err != nil {
 			if !strings.Contains(err.Error(), ErrInvalidIdentifier.Error()) {
 				t.Fatalf("error does not wrap ErrInvalidIdentifier: %v", err)
 			}
 			return
 		}
-		limit := maxLen
-		if limit <= 0 {
-			limit = DefaultMaxIdentifierLen
-		}
+		limit := MaxIdentifierLen
 		refused := func(r rune) bool {
 			return r == utf8.RuneError || unicode.In(r, unicode.Cc, unicode.Cf, unicode.Zl, unicode.Zp)
 		}

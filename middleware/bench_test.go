@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/autoidentify/autoidentify/identity"
+	"github.com/autoidentify/autoidentify/identity/jwtverify"
 	"github.com/autoidentify/autoidentify/middleware"
 )
 
@@ -92,10 +93,10 @@ func BenchmarkMiddleware(b *testing.B) {
 	flush(b, m)
 
 	// The same users, from HS256 tokens the route verifies itself.
-	jwtExtractor, err := identity.NewJWT(identity.HMACKey(benchSecret))
+	jwtExtractor, err := jwtverify.New(jwtverify.HMACKey(benchSecret))
 	require.NoError(b, err)
 	tokens := withTokens(b, len(synced))
-	hitJWT := m.With(middleware.WithExtractor(jwtExtractor)).Handler(nop)
+	hitJWT := with(b, m, middleware.WithExtractor(jwtExtractor)).Handler(nop)
 	for _, r := range tokens {
 		hitJWT.ServeHTTP(&nopWriter{h: http.Header{}}, r)
 	}

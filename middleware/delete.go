@@ -56,7 +56,7 @@ func (e *engine) fence(identifier string, at time.Time) (calling <-chan struct{}
 // observed before until from bringing them back (until is the deletion's
 // start for a plain Delete).
 func (e *engine) delete(ctx context.Context, identifier string, hold time.Duration) error {
-	if err := identity.ValidateIdentifier(identifier, e.maxIDLen); err != nil {
+	if err := identity.ValidateIdentifier(identifier); err != nil {
 		return fmt.Errorf("middleware: delete: %w", err)
 	}
 	d, ok := e.dir.(DirectoryDeleter)

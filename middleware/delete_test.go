@@ -13,7 +13,7 @@ import (
 )
 
 // A sync waiting to retry is ended by Delete, without a call: it was
-// observed before the deletion. (adapters/redis plays the fleet's races.)
+// observed before the deletion. (adapters/redisstore plays the fleet's races.)
 func TestDeleteEndsASyncWaitingToRetry(t *testing.T) {
 	t.Parallel()
 	var ts timers

@@ -16,7 +16,7 @@
 //
 // With makes a route that handles some requests differently, sharing the
 // same cache, queue and workers: another extractor, identification without
-// sync, or a 401 for requests without a user (WithRequired). adapters/gin
+// sync, or a 401 for requests without a user (WithRequired). adapters/ginidentify
 // runs the same routes in Gin.
 //
 // # Delivery
@@ -85,7 +85,7 @@
 // # Fleet mode
 //
 // Several instances behind a load balancer would each sync every user.
-// WithStore shares synced users between them (adapters/redis): on a local
+// WithStore shares synced users between them (adapters/redisstore): on a local
 // miss, a worker asks the Store. A user the fleet already synced with this
 // profile costs no API call; another instance syncing them makes this one
 // wait and ask again (at once when the holder is done, with a

@@ -45,7 +45,6 @@ type engine struct {
 	logIdentifiers bool // see userAttr
 	clock          *clock
 	queueSize      int
-	maxIDLen       int
 	attemptTimeout time.Duration
 	maxAttempts    int
 	retryBase      time.Duration
@@ -122,7 +121,6 @@ func newEngine(dir Directory, c *config) *engine {
 		logIdentifiers: c.logIdentifiers,
 		clock:          c.clock,
 		queueSize:      c.queueSize,
-		maxIDLen:       c.maxIDLen,
 		attemptTimeout: c.attemptTimeout,
 		maxAttempts:    c.maxAttempts,
 		retryBase:      c.retryBase,
@@ -151,7 +149,7 @@ func newEngine(dir Directory, c *config) *engine {
 		// Another instance deleted the user: their next request here syncs
 		// them, and no sync of a profile seen before now ends here cached.
 		e.stopForgets = d.OnForget(func(identifier string) {
-			if identity.ValidateIdentifier(identifier, e.maxIDLen) != nil {
+			if identity.ValidateIdentifier(identifier) != nil {
 				return // not one of ours: nothing acts on it
 			}
 			e.fence(identifier, time.Now())
@@ -208,7 +206,7 @@ func (e *engine) miss(ctx context.Context, id *identity.Identity, fp uint64, k k
 	if e.cache.lookup(k) == rejected {
 		return // refused with this profile: not sent again until it changes
 	}
-	if err := identity.ValidateIdentifier(id.Identifier, e.maxIDLen); err != nil {
+	if err := identity.ValidateIdentifier(id.Identifier); err != nil {
 		// The extractor should have refused it; never send it.
 		e.failed.Add(1)
 		e.log.Debug("middleware: not syncing an invalid identifier", "err", err)
@@ -220,7 +218,7 @@ func (e *engine) miss(ctx context.Context, id *identity.Identity, fp uint64, k k
 
 // ensure syncs id now, joining the job under way for them if there is one.
 func (e *engine) ensure(ctx context.Context, id identity.Identity) error {
-	if err := identity.ValidateIdentifier(id.Identifier, e.maxIDLen); err != nil {
+	if err := identity.ValidateIdentifier(id.Identifier); err != nil {
 		return fmt.Errorf("middleware: ensure: %w", err)
 	}
 	fp := id.Profile.Fingerprint()

@@ -20,7 +20,10 @@ func signedInAs(id identity.Identity) *http.Request {
 
 // The middleware syncs each signed-in user in the background, once.
 func Example() {
-	dir := memory.New() // in production: an engagespot.Client
+	dir, err := memory.New() // in production: an engagespot.Client
+	if err != nil {
+		panic(err)
+	}
 	m, err := middleware.New(dir)
 	if err != nil {
 		panic(err)
@@ -49,7 +52,11 @@ func Example() {
 // Routes can find users differently, or leave them unsynced, while sharing
 // one cache, queue and worker pool.
 func ExampleMiddleware_With() {
-	m, err := middleware.New(memory.New())
+	dir, err := memory.New()
+	if err != nil {
+		panic(err)
+	}
+	m, err := middleware.New(dir)
 	if err != nil {
 		panic(err)
 	}
@@ -59,10 +66,13 @@ func ExampleMiddleware_With() {
 		v := r.Header.Get("X-User")
 		return identity.Identity{Identifier: v}, v != "", nil
 	})
+	api, err := m.With(middleware.WithExtractor(fromHeader), middleware.WithRequired(true))
+	if err != nil {
+		panic(err) // a nil option, or one of the whole middleware
+	}
 	mux := http.NewServeMux()
 	mux.Handle("/app/", m.Handler(http.NotFoundHandler()))
-	mux.Handle("/api/", m.With(middleware.WithExtractor(fromHeader), middleware.WithRequired(true)).
-		Handler(http.NotFoundHandler()))
+	mux.Handle("/api/", api.Handler(http.NotFoundHandler()))
 	mux.Handle("/health", http.NotFoundHandler()) // left out
 
 	w := httptest.NewRecorder()
@@ -74,7 +84,10 @@ func ExampleMiddleware_With() {
 // Before notifying a user who must exist now, Ensure syncs them, or returns
 // at once if they are synced already.
 func ExampleMiddleware_Ensure() {
-	dir := memory.New()
+	dir, err := memory.New()
+	if err != nil {
+		panic(err)
+	}
 	m, err := middleware.New(dir)
 	if err != nil {
 		panic(err)
@@ -94,7 +107,10 @@ func (exampleSigner) Token(identifier string) (string, error) { return "token-of
 // In secure mode, users are identified but not created automatically, and
 // the front-end gets its user token from TokenHandler.
 func ExampleMiddleware_TokenHandler() {
-	dir := memory.New()
+	dir, err := memory.New()
+	if err != nil {
+		panic(err)
+	}
 	m, err := middleware.New(dir, middleware.WithSecureMode(true),
 		middleware.WithTokenSigner(exampleSigner{})) // in production: an engagespot.TokenSigner
 	if err != nil {

@@ -22,13 +22,13 @@ func (named) Extract(*http.Request) (identity.Identity, bool, error) {
 func TestRouteExtractor(t *testing.T) {
 	t.Parallel()
 	m, _ := setup(t, middleware.WithExtractor(named("default")))
-	assert.Equal(t, named("default"), m.With().Extractor())
-	assert.Equal(t, named("other"), m.With(middleware.WithExtractor(named("other"))).Extractor())
+	assert.Equal(t, named("default"), with(t, m).Extractor())
+	assert.Equal(t, named("other"), with(t, m, middleware.WithExtractor(named("other"))).Extractor())
 
 	ann := user("ann", "")
 	r := httptest.NewRequest(http.MethodGet, "/", nil)
 	r = r.WithContext(identity.NewContext(r.Context(), ann))
-	id, ok, err := m.With(middleware.WithExtractor(nil)).Extractor().Extract(r)
+	id, ok, err := with(t, m, middleware.WithExtractor(nil)).Extractor().Extract(r)
 	require.NoError(t, err)
 	assert.True(t, ok)
 	assert.Equal(t, ann, id, "without one, identity.InContext")
@@ -39,7 +39,7 @@ func TestObserve(t *testing.T) {
 	ann := user("ann", "ann@example.com")
 	tests := []struct {
 		name   string
-		opts   []middleware.RouteOption
+		opts   []middleware.Option
 		id     identity.Identity
 		ok     bool
 		err    error
@@ -49,11 +49,11 @@ func TestObserve(t *testing.T) {
 		synced []string
 	}{
 		{name: "a user is synced", id: ann, ok: true, pass: true, code: http.StatusOK, synced: []string{"ann"}},
-		{name: "without sync", opts: []middleware.RouteOption{middleware.WithSync(false)},
+		{name: "without sync", opts: []middleware.Option{middleware.WithSync(false)},
 			id: ann, ok: true, pass: true, code: http.StatusOK},
 		{name: "no user", pass: true, code: http.StatusOK},
 		{name: "a rejected credential", err: errBadToken, pass: true, code: http.StatusOK, why: errBadToken},
-		{name: "required, no user", opts: []middleware.RouteOption{middleware.WithRequired(true)},
+		{name: "required, no user", opts: []middleware.Option{middleware.WithRequired(true)},
 			err: errBadToken, code: http.StatusUnauthorized, why: errBadToken},
 	}
 	for _, tt := range tests {
@@ -62,7 +62,7 @@ func TestObserve(t *testing.T) {
 			m, srv := setup(t)
 			w := httptest.NewRecorder()
 			r := httptest.NewRequest(http.MethodGet, "/", nil)
-			got, pass := m.With(tt.opts...).Observe(w, r, tt.id, tt.ok, tt.err)
+			got, pass := with(t, m, tt.opts...).Observe(w, r, tt.id, tt.ok, tt.err)
 			flush(t, m)
 
 			assert.Equal(t, tt.pass, pass)
@@ -81,7 +81,7 @@ func TestObserve(t *testing.T) {
 
 func TestObserveHitAllocatesNothing(t *testing.T) { // not parallel: AllocsPerRun counts the whole process
 	m := newMiddleware(t, noopDirectory{})
-	route := m.With()
+	route := with(t, m)
 	ann := user("ann", "ann@example.com")
 	require.NoError(t, m.Ensure(t.Context(), ann))
 	r, w := httptest.NewRequest(http.MethodGet, "/", nil), &nopWriter{h: http.Header{}}

@@ -233,3 +233,14 @@ func (l *logs) count(s string) int { return strings.Count(l.String(), s) }
 func (l *logs) option() middleware.Option {
 	return middleware.WithLogger(slog.New(slog.NewTextHandler(l, &slog.HandlerOptions{Level: slog.LevelDebug})))
 }
+
+// with is Middleware.With or Route.With, for routes the test knows to be
+// valid.
+func with(tb testing.TB, r interface {
+	With(...middleware.Option) (*middleware.Route, error)
+}, opts ...middleware.Option) *middleware.Route {
+	tb.Helper()
+	rt, err := r.With(opts...)
+	require.NoError(tb, err)
+	return rt
+}

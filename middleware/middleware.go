@@ -2,13 +2,13 @@ package middleware
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
 
 	"github.com/autoidentify/autoidentify/identity"
+	"github.com/autoidentify/autoidentify/internal/options"
 )
 
 // Middleware makes sure the signed-in users of an app exist in a Directory
@@ -24,22 +24,17 @@ type Middleware struct {
 }
 
 // New returns a Middleware syncing users to dir, and starts its workers.
-// A bad option fails with a *ConfigError.
+// A nil dir or a bad option fails with an *identity.ConfigError.
 func New(dir Directory, opts ...Option) (*Middleware, error) {
 	if dir == nil {
-		return nil, &ConfigError{Field: "Directory", Err: errors.New("nil")}
+		return nil, fmt.Errorf("middleware: %w", options.Error("Directory", "nil"))
 	}
 	c := defaultConfig()
-	for _, opt := range opts {
-		if opt == nil {
-			return nil, &ConfigError{Field: "Option", Err: errors.New("nil")}
-		}
-		if err := opt.apply(&c); err != nil {
-			return nil, err
-		}
+	if err := options.Apply(&c, opts); err != nil {
+		return nil, fmt.Errorf("middleware: %w", err)
 	}
 	if c.secure && c.signer == nil {
-		return nil, &ConfigError{Field: "SecureMode", Err: errors.New("needs WithTokenSigner: the front-end needs user tokens")}
+		return nil, fmt.Errorf("middleware: %w", options.Error("SecureMode", "needs WithTokenSigner: the front-end needs user tokens"))
 	}
 	e := newEngine(dir, &c)
 	m := &Middleware{e: e, signer: c.signer, secure: c.secure, log: e.log}
@@ -54,8 +49,9 @@ func (m *Middleware) Handler(next http.Handler) http.Handler { return m.route.Ha
 // Middleware's cache, queue and workers: another extractor
 // (WithExtractor), identification without sync (WithSync), or a 401 for
 // requests without a user (WithRequired). Unset options keep the default
-// route's values.
-func (m *Middleware) With(opts ...RouteOption) *Route { return m.route.With(opts...) }
+// route's values. An option of the whole middleware (WithWorkers, say) or
+// a nil one fails with an *identity.ConfigError.
+func (m *Middleware) With(opts ...Option) (*Route, error) { return m.route.With(opts...) }
 
 // TokenHandler is the default route's TokenHandler.
 func (m *Middleware) TokenHandler() http.Handler { return m.route.TokenHandler() }
@@ -85,7 +81,7 @@ func (m *Middleware) Forget(identifier string) { m.e.cache.forget(m.e.cache.hash
 // and in what every instance remembers. No sync that began before it can
 // bring the user back: one waiting for its next attempt is ended at once
 // (Superseded), one whose API call is under way is waited for, and with a
-// StoreDeleter (adapters/redis) the same holds for every instance of the
+// StoreDeleter (adapters/redisstore) the same holds for every instance of the
 // fleet. A user who comes back after it (a request, Ensure) is created
 // again at once. The error joins whatever failed; the user is deleted in
 // Engagespot even if the fleet could not be told.

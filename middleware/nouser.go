@@ -48,7 +48,7 @@ func hasCredentials(r *http.Request) bool {
 // finds a user, and its fix.
 func (rt *Route) warnMount(r *http.Request) {
 	how := "the auth middleware must run first and put the user in the context (identity.NewContext): " +
-		"wrap the app as auth(m.Handler(app)), not m.Handler(auth(app)); with Gin, r.Use(auth, autoidentifygin.New(m))"
+		"wrap the app as auth(m.Handler(app)), not m.Handler(auth(app)); with Gin, r.Use(auth, ginidentify.New(m))"
 	if !rt.inContext {
 		how = "check that the extractor (WithExtractor) reads where your auth library leaves the user, " +
 			"and that the middleware runs after that library"

@@ -2,14 +2,13 @@ package middleware
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
 	"time"
 
 	"github.com/autoidentify/autoidentify/identity"
+	"github.com/autoidentify/autoidentify/internal/options"
 )
 
 // Defaults, each set by the option named after it (WithBackoff sets the
@@ -44,50 +43,20 @@ const (
 	DefaultPauseFor = 30 * time.Second
 )
 
-// ConfigError is returned by New given a bad option. Field names the option
-// without its With prefix.
-type ConfigError struct {
-	Field string
-	Err   error
-}
-
-func (e *ConfigError) Error() string { return "middleware: bad " + e.Field + ": " + e.Err.Error() }
-
-// Unwrap returns the reason.
-func (e *ConfigError) Unwrap() error { return e.Err }
-
-// An Option configures New. Every RouteOption is an Option too: given to New,
-// it sets the default for all routes.
-type Option interface {
-	apply(*config) error
-}
-
-// A RouteOption configures how requests are handled: for every route when
-// given to New, for one route or group when given to With.
-type RouteOption interface {
-	Option
-	applyRoute(*route)
-}
-
-// Two kinds of options share one variadic list: an interface lets New take
-// both while With accepts route options only, checked by the compiler.
-type optionFunc func(*config) error
-
-func (f optionFunc) apply(c *config) error { return f(c) }
-
-type routeOptionFunc func(*route)
-
-func (f routeOptionFunc) apply(c *config) error { f(&c.route); return nil }
-func (f routeOptionFunc) applyRoute(r *route)   { f(r) }
+// An Option configures New or With. Most configure the whole middleware and
+// are refused by With; WithExtractor, WithSync, WithRequired and
+// WithUnauthorized configure how requests are handled: given to New, for
+// every route; given to With, for one route or group.
+type Option func(*config) error
 
 type config struct {
 	route          route
+	routesOnly     bool // applied by With: an option of the whole middleware is refused
 	logger         *slog.Logger
 	logIdentifiers bool
 	cacheSize      int
 	ttl            time.Duration
 	queueSize      int
-	maxIDLen       int
 	workers        int
 	attemptTimeout time.Duration
 	maxAttempts    int
@@ -116,7 +85,6 @@ func defaultConfig() config {
 		cacheSize:      DefaultCacheSize,
 		ttl:            DefaultTTL,
 		queueSize:      DefaultQueueSize,
-		maxIDLen:       identity.DefaultMaxIdentifierLen,
 		workers:        DefaultWorkers,
 		attemptTimeout: DefaultAttemptTimeout,
 		maxAttempts:    DefaultMaxAttempts,
@@ -129,9 +97,20 @@ func defaultConfig() config {
 	}
 }
 
+// global is an option of the whole middleware, which With refuses: a route
+// shares its Middleware's cache, queue and workers.
+func global(field string, set func(*config) error) Option {
+	return func(c *config) error {
+		if c.routesOnly {
+			return options.Error(field, "configures the whole middleware: give it to New, not With")
+		}
+		return set(c)
+	}
+}
+
 func positive[T int | time.Duration](field string, v T) error {
 	if v <= 0 {
-		return &ConfigError{Field: field, Err: fmt.Errorf("%v: must be positive", v)}
+		return options.Error(field, "%v: must be positive", v)
 	}
 	return nil
 }
@@ -139,21 +118,21 @@ func positive[T int | time.Duration](field string, v T) error {
 // WithExtractor sets how requests name their user. A nil extractor restores
 // the default. Default: identity.InContext, for a user an earlier
 // middleware put in the request context.
-func WithExtractor(ex identity.Extractor) RouteOption {
-	return routeOptionFunc(func(r *route) { r.extractor = ex })
+func WithExtractor(ex identity.Extractor) Option {
+	return func(c *config) error { c.route.extractor = ex; return nil }
 }
 
 // WithSync(false) makes a route identify its users without syncing them:
 // the identity still reaches the context. Secure mode turns sync off
 // everywhere. Default: true.
-func WithSync(sync bool) RouteOption {
-	return routeOptionFunc(func(r *route) { r.sync = sync })
+func WithSync(sync bool) Option {
+	return func(c *config) error { c.route.sync = sync; return nil }
 }
 
 // WithRequired(true) makes a route answer 401 to requests without a valid
 // identity instead of passing them on. Default: false.
-func WithRequired(required bool) RouteOption {
-	return routeOptionFunc(func(r *route) { r.required = required })
+func WithRequired(required bool) Option {
+	return func(c *config) error { c.route.required = required; return nil }
 }
 
 // WithUnauthorized makes h answer, instead of the default, the requests a
@@ -162,8 +141,8 @@ func WithRequired(required bool) RouteOption {
 // was rejected. nil restores the default. Default: 401 with
 // WWW-Authenticate: Bearer (RFC 6750; error="invalid_token" when a
 // credential was rejected) and {"error":"unauthorized"}.
-func WithUnauthorized(h http.Handler) RouteOption {
-	return routeOptionFunc(func(r *route) { r.unauthorized = h })
+func WithUnauthorized(h http.Handler) Option {
+	return func(c *config) error { c.route.unauthorized = h; return nil }
 }
 
 // WithLogger sets where the middleware logs: pauses of the API (Error) and
@@ -176,14 +155,14 @@ func WithUnauthorized(h http.Handler) RouteOption {
 // WithLogger(nil) is silent. Default: slog.Default() as New finds it, so
 // that a misconfigured app says so in the log it already watches.
 func WithLogger(l *slog.Logger) Option {
-	return optionFunc(func(c *config) error { c.logger = l; return nil })
+	return global("Logger", func(c *config) error { c.logger = l; return nil })
 }
 
 // WithLogIdentifiers logs users by their identifier (user=...) rather than
 // by its hash (user_hash=...), for apps whose identifiers are no personal
 // data, or whose logs may hold it. Default: false.
 func WithLogIdentifiers(raw bool) Option {
-	return optionFunc(func(c *config) error { c.logIdentifiers = raw; return nil })
+	return global("LogIdentifiers", func(c *config) error { c.logIdentifiers = raw; return nil })
 }
 
 // WithCacheSize sets how many users are remembered: n, exactly, however they
@@ -192,46 +171,37 @@ func WithLogIdentifiers(raw bool) Option {
 // its shard, which is among the least recently synced of the whole cache:
 // approximately LRU. Default: DefaultCacheSize.
 func WithCacheSize(n int) Option {
-	return optionFunc(func(c *config) error { c.cacheSize = n; return positive("CacheSize", n) })
+	return global("CacheSize", func(c *config) error { c.cacheSize = n; return positive("CacheSize", n) })
 }
 
 // WithTTL sets how long a synced user is remembered before being synced
 // again; it is checked to the second. Default: DefaultTTL.
 func WithTTL(d time.Duration) Option {
-	return optionFunc(func(c *config) error { c.ttl = d; return positive("TTL", d) })
-}
-
-// WithMaxIdentifierLen sets the longest identifier, in bytes, the
-// middleware syncs or signs a token for; a longer one is refused before any
-// call, like every other invalid identifier. Set it to the limit given to
-// the extractor and the Directory, so the three agree.
-// Default: identity.DefaultMaxIdentifierLen.
-func WithMaxIdentifierLen(n int) Option {
-	return optionFunc(func(c *config) error { c.maxIDLen = n; return positive("MaxIdentifierLen", n) })
+	return global("TTL", func(c *config) error { c.ttl = d; return positive("TTL", d) })
 }
 
 // WithQueueSize sets how many users may wait for a sync at once (queued,
 // being synced or waiting to retry). When it is full, new users are dropped,
 // counted, and tried again on their next request. Default: DefaultQueueSize.
 func WithQueueSize(n int) Option {
-	return optionFunc(func(c *config) error { c.queueSize = n; return positive("QueueSize", n) })
+	return global("QueueSize", func(c *config) error { c.queueSize = n; return positive("QueueSize", n) })
 }
 
 // WithWorkers sets how many API calls may be in flight at once, whatever
 // the load. Default: DefaultWorkers.
 func WithWorkers(n int) Option {
-	return optionFunc(func(c *config) error { c.workers = n; return positive("Workers", n) })
+	return global("Workers", func(c *config) error { c.workers = n; return positive("Workers", n) })
 }
 
 // WithAttemptTimeout bounds each API call. Default: DefaultAttemptTimeout.
 func WithAttemptTimeout(d time.Duration) Option {
-	return optionFunc(func(c *config) error { c.attemptTimeout = d; return positive("AttemptTimeout", d) })
+	return global("AttemptTimeout", func(c *config) error { c.attemptTimeout = d; return positive("AttemptTimeout", d) })
 }
 
 // WithMaxAttempts sets how many API calls one sync may make; 1 means no
 // retry. Default: DefaultMaxAttempts.
 func WithMaxAttempts(n int) Option {
-	return optionFunc(func(c *config) error { c.maxAttempts = n; return positive("MaxAttempts", n) })
+	return global("MaxAttempts", func(c *config) error { c.maxAttempts = n; return positive("MaxAttempts", n) })
 }
 
 // WithBackoff sets the waits between attempts: a random duration up to
@@ -239,13 +209,13 @@ func WithMaxAttempts(n int) Option {
 // the wait to what it asks, up to max. Default: DefaultRetryBase,
 // DefaultRetryMax.
 func WithBackoff(base, max time.Duration) Option {
-	return optionFunc(func(c *config) error {
+	return global("Backoff", func(c *config) error {
 		c.retryBase, c.retryMax = base, max
 		if err := positive("Backoff", base); err != nil {
 			return err
 		}
 		if max < base {
-			return &ConfigError{Field: "Backoff", Err: fmt.Errorf("max %v is below base %v", max, base)}
+			return options.Error("Backoff", "max %v is below base %v", max, base)
 		}
 		return nil
 	})
@@ -256,7 +226,7 @@ func WithBackoff(base, max time.Duration) Option {
 // this long, before one call probes whether the API is back. Default:
 // DefaultPauseAfter, DefaultPauseFor.
 func WithPause(after int, cooldown time.Duration) Option {
-	return optionFunc(func(c *config) error {
+	return global("Pause", func(c *config) error {
 		c.pauseAfter, c.pauseFor = after, cooldown
 		if err := positive("Pause", after); err != nil {
 			return err
@@ -270,16 +240,16 @@ func WithPause(after int, cooldown time.Duration) Option {
 // explicitly, and TokenHandler gives the front-end its user token, so a
 // TokenSigner is required. Default: false.
 func WithSecureMode(on bool) Option {
-	return optionFunc(func(c *config) error { c.secure = on; return nil })
+	return global("SecureMode", func(c *config) error { c.secure = on; return nil })
 }
 
 // WithTokenSigner sets what mints user tokens for TokenHandler
 // (adapters/engagespot's TokenSigner); TokenHandler panics without one.
 // Default: none.
 func WithTokenSigner(s TokenSigner) Option {
-	return optionFunc(func(c *config) error {
+	return global("TokenSigner", func(c *config) error {
 		if s == nil {
-			return &ConfigError{Field: "TokenSigner", Err: errors.New("nil")}
+			return options.Error("TokenSigner", "nil")
 		}
 		c.signer = s
 		return nil
@@ -287,12 +257,12 @@ func WithTokenSigner(s TokenSigner) Option {
 }
 
 // WithStore shares synced users and sync leases with a fleet of instances
-// (adapters/redis), so a user is synced once per fleet rather than once per
+// (adapters/redisstore), so a user is synced once per fleet rather than once per
 // instance. When the Store fails, each instance goes on alone. Default: none.
 func WithStore(s Store) Option {
-	return optionFunc(func(c *config) error {
+	return global("Store", func(c *config) error {
 		if s == nil {
-			return &ConfigError{Field: "Store", Err: errors.New("nil")}
+			return options.Error("Store", "nil")
 		}
 		c.store = s
 		return nil
@@ -304,9 +274,9 @@ func WithStore(s Store) Option {
 // settled the job (a worker, or the request that was dropped), outside every
 // lock, and must return quickly. Default: none.
 func WithOutcomeHook(f func(ctx context.Context, o Outcome)) Option {
-	return optionFunc(func(c *config) error {
+	return global("OutcomeHook", func(c *config) error {
 		if f == nil {
-			return &ConfigError{Field: "OutcomeHook", Err: errors.New("nil")}
+			return options.Error("OutcomeHook", "nil")
 		}
 		c.onOutcome = append(c.onOutcome, f)
 		return nil
@@ -317,9 +287,9 @@ func WithOutcomeHook(f func(ctx context.Context, o Outcome)) Option {
 // that made it, outside every lock; it must return quickly. Its ctx is the
 // job's, as WithAttemptContext derived it for this call. Default: none.
 func WithAttemptHook(f func(ctx context.Context, a Attempt)) Option {
-	return optionFunc(func(c *config) error {
+	return global("AttemptHook", func(c *config) error {
 		if f == nil {
-			return &ConfigError{Field: "AttemptHook", Err: errors.New("nil")}
+			return options.Error("AttemptHook", "nil")
 		}
 		c.onAttempt = append(c.onAttempt, f)
 		return nil
@@ -335,9 +305,9 @@ func WithAttemptHook(f func(ctx context.Context, a Attempt)) Option {
 // the app's own), the functions run in that order, each given the job context
 // the one before returned. Default: none.
 func WithJobContext(f func(req, job context.Context) context.Context) Option {
-	return optionFunc(func(c *config) error {
+	return global("JobContext", func(c *config) error {
 		if f == nil {
-			return &ConfigError{Field: "JobContext", Err: errors.New("nil")}
+			return options.Error("JobContext", "nil")
 		}
 		if prev := c.jobContext; prev != nil {
 			c.jobContext = func(req, job context.Context) context.Context { return f(req, prev(req, job)) }
@@ -359,9 +329,9 @@ func WithJobContext(f func(req, job context.Context) context.Context) Option {
 // the context the one before returned. A panic in f fails the call as one
 // in Directory.Upsert does; the hooks still run. Default: none.
 func WithAttemptContext(f func(ctx context.Context, identifier string, attempt int) context.Context) Option {
-	return optionFunc(func(c *config) error {
+	return global("AttemptContext", func(c *config) error {
 		if f == nil {
-			return &ConfigError{Field: "AttemptContext", Err: errors.New("nil")}
+			return options.Error("AttemptContext", "nil")
 		}
 		c.attemptContext = append(c.attemptContext, f)
 		return nil

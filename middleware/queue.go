@@ -118,7 +118,7 @@ func (e *engine) adopt() {
 	}
 	e.log.Info("middleware: syncing what a stopped instance left", "users", len(syncs))
 	for _, p := range syncs {
-		if identity.ValidateIdentifier(p.User.Identifier, e.maxIDLen) != nil {
+		if identity.ValidateIdentifier(p.User.Identifier) != nil {
 			e.mu.Lock()
 			e.finishedLocked(p.User.Identifier)
 			e.mu.Unlock()

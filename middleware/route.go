@@ -2,9 +2,11 @@ package middleware
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 
 	"github.com/autoidentify/autoidentify/identity"
+	"github.com/autoidentify/autoidentify/internal/options"
 )
 
 // route is what route options set.
@@ -39,16 +41,17 @@ func newRoute(m *Middleware, cfg route) *Route {
 	return rt
 }
 
-// With returns a route like rt but for opts.
-func (rt *Route) With(opts ...RouteOption) *Route {
+// With returns a route like rt but for opts, which must be route options
+// (see Middleware.With).
+func (rt *Route) With(opts ...Option) (*Route, error) {
 	if len(opts) == 0 {
-		return rt
+		return rt, nil
 	}
-	cfg := rt.cfg
-	for _, opt := range opts {
-		opt.applyRoute(&cfg)
+	c := config{route: rt.cfg, routesOnly: true}
+	if err := options.Apply(&c, opts); err != nil {
+		return nil, fmt.Errorf("middleware: %w", err)
 	}
-	return newRoute(rt.m, cfg)
+	return newRoute(rt.m, c.route), nil
 }
 
 // Handler returns next wrapped in rt: see Identify.

@@ -51,11 +51,11 @@ func TestRoutes(t *testing.T) {
 	m, srv := setup(t)
 	mux := http.NewServeMux()
 	mux.Handle("/ctx", m.Handler(whoAndWhy))
-	mux.Handle("/header", m.With(middleware.WithExtractor(fromHeader)).Handler(whoAndWhy))
-	mux.Handle("/identify-only", m.With(middleware.WithExtractor(fromHeader), middleware.WithSync(false)).Handler(whoAndWhy))
-	required := m.With(middleware.WithExtractor(fromHeader), middleware.WithRequired(true))
+	mux.Handle("/header", with(t, m, middleware.WithExtractor(fromHeader)).Handler(whoAndWhy))
+	mux.Handle("/identify-only", with(t, m, middleware.WithExtractor(fromHeader), middleware.WithSync(false)).Handler(whoAndWhy))
+	required := with(t, m, middleware.WithExtractor(fromHeader), middleware.WithRequired(true))
 	mux.Handle("/required", required.Handler(whoAndWhy))
-	mux.Handle("/required-ctx", required.With(middleware.WithExtractor(nil)).Handler(whoAndWhy)) // back to the default extractor
+	mux.Handle("/required-ctx", with(t, required, middleware.WithExtractor(nil)).Handler(whoAndWhy)) // back to the default extractor
 	mux.Handle("/plain", whoAndWhy)
 
 	tests := []struct {
@@ -171,11 +171,10 @@ func TestNewRefusesBadConfig(t *testing.T) {
 		opts  []middleware.Option
 	}{
 		{"Directory", nil, nil},
-		{"Option", dir, []middleware.Option{nil}},
+		{"options", dir, []middleware.Option{middleware.WithWorkers(2), nil}},
 		{"CacheSize", dir, []middleware.Option{middleware.WithCacheSize(0)}},
 		{"TTL", dir, []middleware.Option{middleware.WithTTL(-1)}},
 		{"QueueSize", dir, []middleware.Option{middleware.WithQueueSize(-5)}},
-		{"MaxIdentifierLen", dir, []middleware.Option{middleware.WithMaxIdentifierLen(0)}},
 		{"Workers", dir, []middleware.Option{middleware.WithWorkers(0)}},
 		{"AttemptTimeout", dir, []middleware.Option{middleware.WithAttemptTimeout(0)}},
 		{"MaxAttempts", dir, []middleware.Option{middleware.WithMaxAttempts(0)}},
@@ -194,12 +193,44 @@ func TestNewRefusesBadConfig(t *testing.T) {
 	for _, tt := range tests {
 		m, err := middleware.New(tt.dir, tt.opts...)
 		assert.Nil(t, m)
-		var ce *middleware.ConfigError
+		var ce *identity.ConfigError
 		if assert.ErrorAs(t, err, &ce, tt.field) {
 			assert.Equal(t, tt.field, ce.Field)
 			assert.True(t, strings.HasPrefix(err.Error(), "middleware: bad "+tt.field+": "), err.Error())
 		}
 	}
+}
+
+// With takes route options only: an option of the whole middleware, or a
+// nil one, is refused with the reason, as New refuses a bad one.
+func TestWithRefusesWhatIsNoRouteOption(t *testing.T) {
+	t.Parallel()
+	m, _ := setup(t)
+	tests := []struct {
+		field  string
+		opts   []middleware.Option
+		reason string
+	}{
+		{"Workers", []middleware.Option{middleware.WithRequired(true), middleware.WithWorkers(8)}, "give it to New, not With"},
+		{"Logger", []middleware.Option{middleware.WithLogger(nil)}, "give it to New, not With"},
+		{"options", []middleware.Option{nil}, "option 0 is nil"},
+	}
+	for _, tt := range tests {
+		rt, err := m.With(tt.opts...)
+		assert.Nil(t, rt)
+		var ce *identity.ConfigError
+		if assert.ErrorAs(t, err, &ce, tt.field) {
+			assert.Equal(t, tt.field, ce.Field)
+			assert.ErrorContains(t, err, "middleware: bad "+tt.field+": ")
+			assert.ErrorContains(t, err, tt.reason)
+		}
+	}
+	rt, err := m.With(middleware.WithRequired(true), middleware.WithSync(false))
+	require.NoError(t, err)
+	w := httptest.NewRecorder()
+	_, ok := rt.Identify(w, httptest.NewRequest(http.MethodGet, "/", nil))
+	assert.False(t, ok, "the route options applied: a request without a user is refused")
+	assert.Equal(t, http.StatusUnauthorized, w.Code)
 }
 
 type noopDirectory struct{}
@@ -218,14 +249,14 @@ func TestUnauthorizedAnswers(t *testing.T) {
 		}
 		http.Redirect(w, r, "/login?why="+url.QueryEscape(why), http.StatusFound)
 	})
-	required := m.With(middleware.WithExtractor(fromHeader), middleware.WithRequired(true))
-	own := required.With(middleware.WithUnauthorized(custom))
+	required := with(t, m, middleware.WithExtractor(fromHeader), middleware.WithRequired(true))
+	own := with(t, required, middleware.WithUnauthorized(custom))
 	mux := http.NewServeMux()
 	mux.Handle("/default", required.Handler(whoAndWhy))
 	mux.Handle("/own", own.Handler(whoAndWhy))
 	mux.Handle("/own/token", own.TokenHandler())
 	mux.Handle("/default/token", required.TokenHandler())
-	mux.Handle("/restored", own.With(middleware.WithUnauthorized(nil)).Handler(whoAndWhy))
+	mux.Handle("/restored", with(t, own, middleware.WithUnauthorized(nil)).Handler(whoAndWhy))
 
 	tests := []struct {
 		path, user string
@@ -265,7 +296,7 @@ func TestRouteUsesTheExtractorsFingerprint(t *testing.T) {
 	var fp atomic.Uint64
 	fp.Store(1)
 	ext := fingerprinting{fp: &fp}
-	h := m.With(middleware.WithExtractor(ext)).Handler(whoAndWhy)
+	h := with(t, m, middleware.WithExtractor(ext)).Handler(whoAndWhy)
 	get := func() {
 		r := httptest.NewRequest(http.MethodGet, "/", nil)
 		h.ServeHTTP(httptest.NewRecorder(), r)

@@ -26,7 +26,7 @@ const (
 	LeaseSuperseded
 )
 
-// Store is synced-users state shared by a fleet of instances (adapters/redis).
+// Store is synced-users state shared by a fleet of instances (adapters/redisstore).
 // The local LRU stays in front of it: a Store is consulted only on a local
 // miss, and only from background workers, never on the request path.
 // Leases expire by themselves, so an instance that dies holding one does not
@@ -51,7 +51,7 @@ const (
 // errors, since only the Store can tell an outage from a stray error, and
 // when it is over (an old call that succeeds after the outage began proves
 // nothing). It should say so once: one warning when it becomes unavailable
-// and one line when it is back, never one per call (adapters/redis does so,
+// and one line when it is back, never one per call (adapters/redisstore does so,
 // with a breaker that skips the network while it is down).
 type Store interface {
 	// Lease tells in one round trip whether the user is already synced
@@ -79,7 +79,7 @@ type Store interface {
 // recorded its outcome (Done or Release, on any instance). A job told
 // LeaseBusy then asks again as soon as that happens, rather than at its next
 // poll, so waiting for another instance costs about that instance's API
-// call. adapters/redis implements it with Redis pub/sub.
+// call. adapters/redisstore implements it with Redis pub/sub.
 type StoreNotifier interface {
 	// NotifyDone calls f once, from any goroutine, when identifier's lease
 	// holder calls Done or Release after NotifyDone returned; stop cancels
@@ -93,7 +93,7 @@ type StoreNotifier interface {
 // fleet (Middleware.Delete and Erase need one to do so): it fences the
 // user's leases, so no sync under way anywhere brings them back, and tells
 // every instance to forget them. The middleware registers with OnForget at
-// New. adapters/redis implements it.
+// New. adapters/redisstore implements it.
 type StoreDeleter interface {
 	// Fence begins a deletion: no profile observed at or before at is
 	// synced or recorded from now on, the leases of profiles observed later
@@ -119,7 +119,7 @@ type StoreDeleter interface {
 // not finished, so that when an instance dies (or closes before it is
 // done), another one syncs them, with no request. The middleware records
 // its pending syncs in batches, never on the request path, and asks for the
-// ones dead instances left. adapters/redis implements it.
+// ones dead instances left. adapters/redisstore implements it.
 type StoreQueue interface {
 	// Track records syncs this instance accepted and forgets the ones it
 	// finished, and tells the fleet it is alive: the middleware calls it

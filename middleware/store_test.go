@@ -17,7 +17,7 @@ import (
 )
 
 // fakeStore answers Lease from a script (the last answer repeats) and
-// records Done and Release. Redis itself is tested in adapters/redis.
+// records Done and Release. Redis itself is tested in adapters/redisstore.
 type fakeStore struct {
 	mu         sync.Mutex
 	script     []leaseAnswer

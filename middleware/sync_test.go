@@ -411,18 +411,19 @@ func TestMalformedAttributesAreNeverSent(t *testing.T) {
 	assert.Equal(t, 1, srv.Calls(), "synced: the same profile is not sent again")
 }
 
-func TestMaxIdentifierLenIsConfigurable(t *testing.T) {
+// One limit for every part: an identifier over identity.MaxIdentifierLen is
+// refused by the middleware before any call, and one at the limit is synced
+// (the client and the signer read the same constant).
+func TestMaxIdentifierLenIsTheOneLimit(t *testing.T) {
 	t.Parallel()
-	long := strings.Repeat("x", 300) // over identity.DefaultMaxIdentifierLen
 	var calls atomic.Int32
 	dir := directoryFunc(func(context.Context, identity.Identity) error { calls.Add(1); return nil })
-
-	byDefault := newMiddleware(t, dir)
-	require.ErrorIs(t, byDefault.Ensure(t.Context(), identity.Identity{Identifier: long}), identity.ErrInvalidIdentifier)
+	m := newMiddleware(t, dir)
+	over := strings.Repeat("x", identity.MaxIdentifierLen+1)
+	require.ErrorIs(t, m.Ensure(t.Context(), identity.Identity{Identifier: over}), identity.ErrInvalidIdentifier)
 	assert.Zero(t, calls.Load(), "refused before any call")
 
-	raised := newMiddleware(t, dir, middleware.WithMaxIdentifierLen(300))
-	serve(raised.Handler(echo), &identity.Identity{Identifier: long})
-	flush(t, raised)
-	assert.Equal(t, int32(1), calls.Load(), "the raised limit lets the middleware sync it")
+	serve(m.Handler(echo), &identity.Identity{Identifier: strings.Repeat("x", identity.MaxIdentifierLen)})
+	flush(t, m)
+	assert.Equal(t, int32(1), calls.Load(), "an identifier at the limit is synced")
 }

@@ -39,7 +39,7 @@ func (rt *Route) TokenHandler() http.Handler {
 		}
 		id, ok, err := rt.extract(r)
 		if ok {
-			err = identity.ValidateIdentifier(id.Identifier, rt.m.e.maxIDLen)
+			err = identity.ValidateIdentifier(id.Identifier)
 			ok = err == nil
 		}
 		if !ok {

@@ -19,8 +19,8 @@ func TestTokenHandlerWithoutSignerPanicsWhenMounted(t *testing.T) {
 	m, _ := setup(t)
 	const msg = "middleware: TokenHandler needs WithTokenSigner"
 	assert.PanicsWithValue(t, msg, func() { m.TokenHandler() })
-	assert.PanicsWithValue(t, msg, func() { m.With(middleware.WithExtractor(identity.InContext)).TokenHandler() })
-	assert.PanicsWithValue(t, msg, func() { m.With().TokenHandler() })
+	assert.PanicsWithValue(t, msg, func() { with(t, m, middleware.WithExtractor(identity.InContext)).TokenHandler() })
+	assert.PanicsWithValue(t, msg, func() { with(t, m).TokenHandler() })
 }
 
 // The token route answers GET and HEAD only: a token is read, never sent

@@ -3,13 +3,11 @@ package engagespot
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
-	"strings"
 	"time"
 
 	"github.com/autoidentify/autoidentify/identity"
@@ -23,42 +21,18 @@ type Client struct {
 	base      *url.URL // no trailing slash
 	hc        *http.Client
 	timeout   time.Duration
-	maxIDLen  int
 	now       func() time.Time                                 // for Retry-After dates; tests replace it
 	sleep     func(ctx context.Context, d time.Duration) error // batch pauses; tests replace it
 }
 
 // New returns a Client for the workspace with this API key and secret (both
 // in the console's API Credentials). A missing credential, one holding a
-// control character (no header can carry it), or a refused option is a
-// *ConfigError.
+// control character (no header can carry it), or a refused option is an
+// *identity.ConfigError.
 func New(apiKey, apiSecret string, opts ...Option) (*Client, error) {
-	if strings.TrimSpace(apiKey) == "" {
-		return nil, &ConfigError{Field: "apiKey", Err: errors.New("empty")}
-	}
-	if strings.TrimSpace(apiSecret) == "" {
-		return nil, &ConfigError{Field: "apiSecret", Err: errors.New("empty")}
-	}
-	// Both travel in headers, which cannot carry a control character: Go
-	// would refuse every call. A newline left from a file is the usual one.
-	if strings.ContainsFunc(apiKey, isControl) {
-		return nil, &ConfigError{Field: "apiKey", Err: errors.New("contains a control character (a newline read with it?)")}
-	}
-	if strings.ContainsFunc(apiSecret, isControl) {
-		return nil, &ConfigError{Field: "apiSecret", Err: errors.New("contains a control character (a newline read with it?)")}
-	}
-	cfg := defaultConfig()
-	for _, opt := range opts {
-		if opt == nil {
-			continue
-		}
-		if err := opt(&cfg); err != nil {
-			return nil, err
-		}
-	}
-	base, err := parseBaseURL(cfg.baseURL)
+	cfg, base, err := newConfig(apiKey, apiSecret, opts)
 	if err != nil {
-		return nil, &ConfigError{Field: "BaseURL", Err: err}
+		return nil, fmt.Errorf("engagespot: %w", err)
 	}
 	// A copy, so the caller's client is left as it was, that never follows a
 	// redirect: Go would resend our secret header to wherever it points.
@@ -73,7 +47,6 @@ func New(apiKey, apiSecret string, opts ...Option) (*Client, error) {
 		base:      base,
 		hc:        hc,
 		timeout:   cfg.timeout,
-		maxIDLen:  cfg.maxIDLen,
 		now:       time.Now,
 		sleep:     sleep,
 	}, nil
@@ -129,7 +102,7 @@ func (c *Client) DeleteUser(ctx context.Context, identifier string) error {
 func isControl(r rune) bool { return (r < ' ' && r != '\t') || r == 0x7f }
 
 func (c *Client) validateIdentifier(op, identifier string) error {
-	if err := identity.ValidateIdentifier(identifier, c.maxIDLen); err != nil {
+	if err := identity.ValidateIdentifier(identifier); err != nil {
 		return &InputError{Op: op, Err: err}
 	}
 	return nil
@@ -175,7 +148,7 @@ func (c *Client) do(ctx context.Context, op, method, identifier string, body []b
 		"X-Engagespot-Api-Secret": {c.apiSecret},
 		"Content-Type":            {"application/json"},
 		"Accept":                  {"application/json"},
-		"User-Agent":              {UserAgent},
+		"User-Agent":              {userAgent},
 	}
 
 	resp, err := c.hc.Do(req)
@@ -189,14 +162,14 @@ func (c *Client) do(ctx context.Context, op, method, identifier string, body []b
 		return nil
 	}
 	// A secret echoed across the limit is read whole, so it is redacted whole.
-	b, _ := io.ReadAll(io.LimitReader(resp.Body, MaxErrorBody+int64(len(c.apiSecret))))
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody+int64(len(c.apiSecret))))
 	e := &APIError{
 		Op:         op,
 		StatusCode: resp.StatusCode,
 		Body:       redactBody(string(b), c.apiSecret),
 	}
 	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable {
-		e.RetryAfter, _ = ParseRetryAfter(resp.Header.Get("Retry-After"), c.now())
+		e.RetryAfter, _ = parseRetryAfter(resp.Header.Get("Retry-After"), c.now())
 	}
 	return e
 }

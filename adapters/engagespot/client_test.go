@@ -112,7 +112,6 @@ func TestBadInputIsRefusedBeforeAnyRequest(t *testing.T) {
 		{"DEL", "a\x7f", identity.Profile{}, nil, identity.ErrInvalidIdentifier, "control character"},
 		{"dot dot", "..", identity.Profile{}, nil, identity.ErrInvalidIdentifier, "path step"},
 		{"256 bytes", strings.Repeat("x", 256), identity.Profile{}, nil, identity.ErrInvalidIdentifier, "256 bytes, limit 255"},
-		{"over a custom limit", "abcdef", identity.Profile{}, []engagespot.Option{engagespot.WithMaxIdentifierLen(5)}, identity.ErrInvalidIdentifier, "6 bytes, limit 5"},
 		{"identifier attribute", "u", identity.Profile{Custom: map[string]any{"identifier": "x"}}, nil, identity.ErrInvalidAttribute, `"identifier" is reserved (Engagespot answers 422)`},
 		{"field name as attribute", "u", identity.Profile{Custom: map[string]any{"email": "x"}}, nil, identity.ErrInvalidAttribute, "set the Profile field instead"},
 		{"empty attribute name", "u", identity.Profile{Custom: map[string]any{"": "x"}}, nil, identity.ErrInvalidAttribute, "empty name"},
@@ -184,7 +183,7 @@ func TestNewRefusesBadConfig(t *testing.T) {
 		{"unknown region", "k", "s", []engagespot.Option{engagespot.WithRegion("mars")}, "Region"},
 		{"nil HTTP client", "k", "s", []engagespot.Option{engagespot.WithHTTPClient(nil)}, "HTTPClient"},
 		{"zero timeout", "k", "s", []engagespot.Option{engagespot.WithTimeout(0)}, "Timeout"},
-		{"negative max length", "k", "s", []engagespot.Option{engagespot.WithMaxIdentifierLen(-1)}, "MaxIdentifierLen"},
+		{"nil option", "k", "s", []engagespot.Option{engagespot.WithTimeout(time.Second), nil}, "options"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -192,10 +191,10 @@ func TestNewRefusesBadConfig(t *testing.T) {
 			c, err := engagespot.New(tt.key, tt.secret, tt.opts...)
 			require.Error(t, err)
 			assert.Nil(t, c)
-			var ce *engagespot.ConfigError
+			var ce *identity.ConfigError
 			require.ErrorAs(t, err, &ce)
 			assert.Equal(t, tt.field, ce.Field)
-			assert.Contains(t, err.Error(), "bad "+tt.field)
+			assert.Contains(t, err.Error(), "engagespot: bad "+tt.field)
 			assert.NotContains(t, err.Error(), "hunter2")
 		})
 	}

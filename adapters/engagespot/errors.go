@@ -22,20 +22,8 @@ var (
 	ErrRateLimited = errors.New("engagespot: rate limited")
 )
 
-// MaxErrorBody is how much of an error answer's body is kept in APIError.Body.
-const MaxErrorBody = 4 << 10
-
-// ConfigError is returned by New and NewTokenSigner for a bad argument or
-// option. Field names the argument, or the option without its With prefix.
-type ConfigError struct {
-	Field string
-	Err   error
-}
-
-func (e *ConfigError) Error() string { return "engagespot: bad " + e.Field + ": " + e.Err.Error() }
-
-// Unwrap returns the reason.
-func (e *ConfigError) Unwrap() error { return e.Err }
+// maxErrorBody is how much of an error answer's body is kept in APIError.Body.
+const maxErrorBody = 4 << 10
 
 // APIError is a failed call: an answer other than success (StatusCode set),
 // or no answer at all (StatusCode 0: a network error or a timeout, in Err).
@@ -45,7 +33,7 @@ type APIError struct {
 	Op string
 	// StatusCode is the HTTP status, 0 when no answer came.
 	StatusCode int
-	// Body is the start of the answer's body (at most MaxErrorBody bytes),
+	// Body is the start of the answer's body (at most maxErrorBody bytes),
 	// with the API secret blanked out should a proxy have echoed it (and no
 	// trailing bytes of it, where the limit cut it).
 	Body string
@@ -129,12 +117,12 @@ func isCertificateError(err error) bool {
 }
 
 // redactBody blanks secret out of an error answer's body, then keeps at most
-// MaxErrorBody bytes of it, less any trailing bytes that begin the secret: a
+// maxErrorBody bytes of it, less any trailing bytes that begin the secret: a
 // secret cut by the limit keeps none of its bytes.
 func redactBody(body, secret string) string {
 	body = strings.ReplaceAll(body, secret, "[REDACTED]")
-	if len(body) > MaxErrorBody {
-		body = body[:MaxErrorBody]
+	if len(body) > maxErrorBody {
+		body = body[:maxErrorBody]
 	}
 	for n := min(len(secret)-1, len(body)); n > 0; n-- {
 		if strings.HasSuffix(body, secret[:n]) {

@@ -19,7 +19,10 @@ import (
 // Create or update a user. In production, pass your API key and secret and,
 // for an EU workspace, engagespot.WithRegion(engagespot.RegionEU).
 func Example() {
-	srv := engagespottest.Start() // a fake Engagespot; in tests, engagespottest.NewServer(t)
+	srv, err := engagespottest.Start() // a fake Engagespot; in tests, engagespottest.NewServer(t)
+	if err != nil {
+		panic(err)
+	}
 	defer srv.Close()
 
 	client, err := engagespot.New(srv.APIKey, srv.APISecret, engagespot.WithBaseURL(srv.URL()))
@@ -46,12 +49,15 @@ func Example() {
 
 // Errors say whether a retry can help, and when.
 func ExampleAPIError() {
-	srv := engagespottest.Start()
+	srv, err := engagespottest.Start()
+	if err != nil {
+		panic(err)
+	}
 	defer srv.Close()
 	client, _ := engagespot.New(srv.APIKey, srv.APISecret, engagespot.WithBaseURL(srv.URL()))
 
 	srv.RateLimit(1, "30")
-	err := client.Upsert(context.Background(), identity.Identity{Identifier: "user-1"})
+	err = client.Upsert(context.Background(), identity.Identity{Identifier: "user-1"})
 	var apiErr *engagespot.APIError
 	if errors.As(err, &apiErr) {
 		fmt.Println(apiErr.StatusCode, apiErr.Retryable(), apiErr.RetryDelay())
@@ -68,7 +74,10 @@ func ExampleAPIError() {
 
 // Backfill existing users: one bad user does not stop the others.
 func ExampleClient_UpsertMany() {
-	srv := engagespottest.Start()
+	srv, err := engagespottest.Start()
+	if err != nil {
+		panic(err)
+	}
 	defer srv.Close()
 	client, _ := engagespot.New(srv.APIKey, srv.APISecret, engagespot.WithBaseURL(srv.URL()))
 
@@ -77,7 +86,7 @@ func ExampleClient_UpsertMany() {
 		{Identifier: "bad\nid"},
 		{Identifier: "user-3", Profile: identity.Profile{FirstName: "Cy"}},
 	}
-	err := client.UpsertMany(context.Background(), users, 8)
+	err = client.UpsertMany(context.Background(), users, 8)
 	var batchErr *engagespot.BatchError
 	if errors.As(err, &batchErr) {
 		for _, f := range batchErr.Failures {

@@ -13,3 +13,12 @@ func SetSleep(c *Client, sleep func(ctx context.Context, d time.Duration) error)
 
 // SetSignerClock replaces the clock that sets a token's iat.
 func SetSignerClock(s *TokenSigner, now func() time.Time) { s.now = now }
+
+// What the tests check of the client's unexported constants and helpers.
+const (
+	Version      = version
+	UserAgent    = userAgent
+	MaxErrorBody = maxErrorBody
+)
+
+var ParseRetryAfter = parseRetryAfter

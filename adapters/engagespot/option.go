@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/autoidentify/autoidentify/identity"
+	"github.com/autoidentify/autoidentify/internal/options"
 )
 
 // Base URLs of the Engagespot REST API, version path included, as the
@@ -23,8 +24,7 @@ const (
 
 // Defaults of the options.
 const (
-	DefaultTimeout          = 10 * time.Second
-	DefaultMaxIdentifierLen = identity.DefaultMaxIdentifierLen
+	DefaultTimeout = 10 * time.Second
 )
 
 // Region is an Engagespot data region, named as the Node SDK's dataRegion.
@@ -49,18 +49,17 @@ var regionBaseURLs = map[Region]string{
 func (r Region) BaseURL() string { return regionBaseURLs[r] }
 
 // Option configures a Client. Options validate their argument; New returns a
-// *ConfigError naming the option when one is refused.
+// *identity.ConfigError naming the option when one is refused.
 type Option func(*config) error
 
 type config struct {
 	baseURL    string
 	httpClient *http.Client
 	timeout    time.Duration
-	maxIDLen   int
 }
 
 func defaultConfig() config {
-	return config{baseURL: DefaultBaseURL, timeout: DefaultTimeout, maxIDLen: DefaultMaxIdentifierLen}
+	return config{baseURL: DefaultBaseURL, timeout: DefaultTimeout}
 }
 
 // WithRegion sends requests to the region's API: the workspace's region is
@@ -69,7 +68,7 @@ func WithRegion(r Region) Option {
 	return func(c *config) error {
 		u := r.BaseURL()
 		if u == "" {
-			return &ConfigError{Field: "Region", Err: fmt.Errorf("unknown region %q (want us, eu, us-west-2 or eu-central-1)", string(r))}
+			return &identity.ConfigError{Field: "Region", Err: fmt.Errorf("unknown region %q (want us, eu, us-west-2 or eu-central-1)", string(r))}
 		}
 		c.baseURL = u
 		return nil
@@ -86,7 +85,7 @@ func WithRegion(r Region) Option {
 func WithBaseURL(base string) Option {
 	return func(c *config) error {
 		if _, err := parseBaseURL(base); err != nil {
-			return &ConfigError{Field: "BaseURL", Err: err}
+			return &identity.ConfigError{Field: "BaseURL", Err: err}
 		}
 		c.baseURL = base
 		return nil
@@ -100,7 +99,7 @@ func WithBaseURL(base string) Option {
 func WithHTTPClient(hc *http.Client) Option {
 	return func(c *config) error {
 		if hc == nil {
-			return &ConfigError{Field: "HTTPClient", Err: errors.New("nil *http.Client")}
+			return &identity.ConfigError{Field: "HTTPClient", Err: errors.New("nil *http.Client")}
 		}
 		c.httpClient = hc
 		return nil
@@ -112,32 +111,20 @@ func WithHTTPClient(hc *http.Client) Option {
 func WithTimeout(d time.Duration) Option {
 	return func(c *config) error {
 		if d <= 0 {
-			return &ConfigError{Field: "Timeout", Err: fmt.Errorf("%v, want > 0", d)}
+			return &identity.ConfigError{Field: "Timeout", Err: fmt.Errorf("%v, want > 0", d)}
 		}
 		c.timeout = d
 		return nil
 	}
 }
 
-// WithMaxIdentifierLen sets the longest identifier accepted, in bytes;
-// longer ones are refused before any request. Default: DefaultMaxIdentifierLen (255).
-func WithMaxIdentifierLen(n int) Option {
-	return func(c *config) error {
-		if n <= 0 {
-			return &ConfigError{Field: "MaxIdentifierLen", Err: fmt.Errorf("%d, want > 0", n)}
-		}
-		c.maxIDLen = n
-		return nil
-	}
-}
-
-// parseBaseURL checks a base URL and returns it without a trailing slash.
 // loopback reports whether host names this machine.
 func loopback(host string) bool {
 	ip := net.ParseIP(host)
 	return host == "localhost" || (ip != nil && ip.IsLoopback())
 }
 
+// parseBaseURL checks a base URL and returns it without a trailing slash.
 func parseBaseURL(base string) (*url.URL, error) {
 	u, err := url.Parse(base)
 	if err != nil {
@@ -184,4 +171,32 @@ func hasVersion(path string) bool {
 		}
 	}
 	return true
+}
+
+// newConfig checks the credentials and applies opts over the defaults: all
+// New needs to build a Client.
+func newConfig(apiKey, apiSecret string, opts []Option) (config, *url.URL, error) {
+	if strings.TrimSpace(apiKey) == "" {
+		return config{}, nil, &identity.ConfigError{Field: "apiKey", Err: errors.New("empty")}
+	}
+	if strings.TrimSpace(apiSecret) == "" {
+		return config{}, nil, &identity.ConfigError{Field: "apiSecret", Err: errors.New("empty")}
+	}
+	// Both travel in headers, which cannot carry a control character: Go
+	// would refuse every call. A newline left from a file is the usual one.
+	if strings.ContainsFunc(apiKey, isControl) {
+		return config{}, nil, &identity.ConfigError{Field: "apiKey", Err: errors.New("contains a control character (a newline read with it?)")}
+	}
+	if strings.ContainsFunc(apiSecret, isControl) {
+		return config{}, nil, &identity.ConfigError{Field: "apiSecret", Err: errors.New("contains a control character (a newline read with it?)")}
+	}
+	cfg := defaultConfig()
+	if err := options.Apply(&cfg, opts); err != nil {
+		return config{}, nil, err
+	}
+	base, err := parseBaseURL(cfg.baseURL)
+	if err != nil {
+		return config{}, nil, &identity.ConfigError{Field: "BaseURL", Err: err}
+	}
+	return cfg, base, nil
 }

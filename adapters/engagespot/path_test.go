@@ -65,7 +65,7 @@ func TestIdentifierEscaping(t *testing.T) {
 	for _, id := range ids {
 		t.Run(id, func(t *testing.T) {
 			t.Parallel()
-			require.NoError(t, identity.ValidateIdentifier(id, 0), "the table holds valid identifiers")
+			require.NoError(t, identity.ValidateIdentifier(id), "the table holds valid identifiers")
 
 			// On the fake: the decoded path lands on the user.
 			c, srv := setup(t)
@@ -107,7 +107,7 @@ func FuzzIdentifierPath(f *testing.F) {
 	f.Fuzz(func(t *testing.T, id string) {
 		err := c.Upsert(t.Context(), identity.Identity{Identifier: id})
 		target := w.take()
-		if identity.ValidateIdentifier(id, 0) != nil {
+		if identity.ValidateIdentifier(id) != nil {
 			var ie *engagespot.InputError
 			require.ErrorAs(t, err, &ie, "an invalid identifier is refused")
 			require.Empty(t, target, "and never sent")

@@ -8,11 +8,11 @@ import (
 	"time"
 )
 
-// ParseRetryAfter reads a Retry-After header value: a number of seconds, or
+// parseRetryAfter reads a Retry-After header value: a number of seconds, or
 // an HTTP date (taken relative to now). ok is false for an empty or
 // malformed value. A date in the past gives 0; a huge value is clamped so it
 // never overflows a time.Duration.
-func ParseRetryAfter(v string, now time.Time) (d time.Duration, ok bool) {
+func parseRetryAfter(v string, now time.Time) (d time.Duration, ok bool) {
 	v = strings.TrimSpace(v)
 	if v == "" {
 		return 0, false

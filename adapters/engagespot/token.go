@@ -18,6 +18,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/autoidentify/autoidentify/identity"
+	"github.com/autoidentify/autoidentify/internal/options"
 )
 
 // EnvSigningKey is the environment variable the official Node SDK reads the
@@ -42,24 +43,15 @@ var (
 type TokenSigner struct {
 	apiKey   string
 	key      *rsa.PrivateKey
-	maxIDLen int
 	lifetime time.Duration    // 0: no exp, as the official SDK
 	now      func() time.Time // tests replace it
 }
 
-// SignerOption configures a TokenSigner.
-type SignerOption func(*TokenSigner) error
+// SignerOption configures NewTokenSigner.
+type SignerOption func(*signerConfig) error
 
-// WithSignerMaxIdentifierLen sets the longest identifier Token accepts, in
-// bytes. Default: DefaultMaxIdentifierLen (255).
-func WithSignerMaxIdentifierLen(n int) SignerOption {
-	return func(s *TokenSigner) error {
-		if n <= 0 {
-			return &ConfigError{Field: "SignerMaxIdentifierLen", Err: fmt.Errorf("%d, want > 0", n)}
-		}
-		s.maxIDLen = n
-		return nil
-	}
+type signerConfig struct {
+	lifetime time.Duration
 }
 
 // WithTokenLifetime adds an exp claim, d after iat, to every token: a token
@@ -69,11 +61,11 @@ func WithSignerMaxIdentifierLen(n int) SignerOption {
 // tokens, and refreshes them before they expire, before relying on it.
 // Default: none, as the official SDKs.
 func WithTokenLifetime(d time.Duration) SignerOption {
-	return func(s *TokenSigner) error {
+	return func(c *signerConfig) error {
 		if d < time.Minute {
-			return &ConfigError{Field: "TokenLifetime", Err: fmt.Errorf("%s: want at least a minute", d)}
+			return options.Error("TokenLifetime", "%s: want at least a minute", d)
 		}
-		s.lifetime = d
+		c.lifetime = d
 		return nil
 	}
 }
@@ -81,27 +73,22 @@ func WithTokenLifetime(d time.Duration) SignerOption {
 // NewTokenSigner returns a signer for the workspace's API key and private
 // signing key (generated in the Engagespot console when secure mode is
 // turned on), given as PEM: PKCS#1 ("RSA PRIVATE KEY") or PKCS#8
-// ("PRIVATE KEY"). A missing key gives a *ConfigError wrapping
+// ("PRIVATE KEY"). A missing key gives an *identity.ConfigError wrapping
 // ErrNoSigningKey; a malformed, encrypted, public, non-RSA or short key one
 // wrapping ErrInvalidSigningKey. Errors never quote the key.
 func NewTokenSigner(apiKey string, privateKeyPEM []byte, opts ...SignerOption) (*TokenSigner, error) {
 	if strings.TrimSpace(apiKey) == "" {
-		return nil, &ConfigError{Field: "apiKey", Err: errors.New("empty")}
+		return nil, fmt.Errorf("engagespot: %w", options.Error("apiKey", "empty"))
 	}
 	key, err := parseSigningKey(privateKeyPEM)
 	if err != nil {
-		return nil, &ConfigError{Field: "privateKeyPEM", Err: err}
+		return nil, fmt.Errorf("engagespot: %w", &identity.ConfigError{Field: "privateKeyPEM", Err: err})
 	}
-	s := &TokenSigner{apiKey: apiKey, key: key, maxIDLen: DefaultMaxIdentifierLen, now: time.Now}
-	for _, opt := range opts {
-		if opt == nil {
-			continue
-		}
-		if err := opt(s); err != nil {
-			return nil, err
-		}
+	var cfg signerConfig
+	if err := options.Apply(&cfg, opts); err != nil {
+		return nil, fmt.Errorf("engagespot: %w", err)
 	}
-	return s, nil
+	return &TokenSigner{apiKey: apiKey, key: key, lifetime: cfg.lifetime, now: time.Now}, nil
 }
 
 // NewTokenSignerFromEnv is NewTokenSigner with the key read from the
@@ -110,10 +97,10 @@ func NewTokenSigner(apiKey string, privateKeyPEM []byte, opts ...SignerOption) (
 func NewTokenSignerFromEnv(apiKey string, opts ...SignerOption) (*TokenSigner, error) {
 	pemKey := os.Getenv(EnvSigningKey)
 	if strings.TrimSpace(pemKey) == "" {
-		return nil, &ConfigError{Field: EnvSigningKey, Err: fmt.Errorf("%w: the variable is unset or empty", ErrNoSigningKey)}
+		return nil, fmt.Errorf("engagespot: %w", &identity.ConfigError{Field: EnvSigningKey, Err: fmt.Errorf("%w: the variable is unset or empty", ErrNoSigningKey)})
 	}
 	s, err := NewTokenSigner(apiKey, []byte(pemKey), opts...)
-	var ce *ConfigError
+	var ce *identity.ConfigError
 	if errors.As(err, &ce) && ce.Field == "privateKeyPEM" {
 		ce.Field = EnvSigningKey
 	}
@@ -125,7 +112,7 @@ func NewTokenSignerFromEnv(apiKey string, opts ...SignerOption) (*TokenSigner, e
 // "sub" as is (no escaping); an invalid one is refused with an *InputError.
 func (s *TokenSigner) Token(identifier string) (string, error) {
 	const op = "sign user token"
-	if err := identity.ValidateIdentifier(identifier, s.maxIDLen); err != nil {
+	if err := identity.ValidateIdentifier(identifier); err != nil {
 		return "", &InputError{Op: op, Err: err}
 	}
 	now := s.now()

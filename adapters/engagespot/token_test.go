@@ -110,9 +110,9 @@ func TestTokenIATFollowsTheClock(t *testing.T) {
 
 func TestTokenRefusesBadIdentifiers(t *testing.T) {
 	t.Parallel()
-	s, err := engagespot.NewTokenSigner("k", pkcs1PEM(testKey(t)), engagespot.WithSignerMaxIdentifierLen(4))
+	s, err := engagespot.NewTokenSigner("k", pkcs1PEM(testKey(t)))
 	require.NoError(t, err)
-	for _, id := range []string{"", " ", "a\nb", "\xff", "..", "abcde"} {
+	for _, id := range []string{"", " ", "a\nb", "\xff", "..", strings.Repeat("x", identity.MaxIdentifierLen+1)} {
 		tok, err := s.Token(id)
 		assert.Empty(t, tok)
 		require.ErrorIs(t, err, identity.ErrInvalidIdentifier, "%q", id)
@@ -165,7 +165,7 @@ func TestNewTokenSignerRefusesBadKeys(t *testing.T) {
 			assert.Nil(t, s)
 			require.ErrorIs(t, err, tt.want)
 			assert.Contains(t, err.Error(), tt.reason)
-			var ce *engagespot.ConfigError
+			var ce *identity.ConfigError
 			require.ErrorAs(t, err, &ce)
 			assert.Equal(t, "privateKeyPEM", ce.Field)
 			assert.NotContains(t, err.Error(), telltale, "the error never quotes the key")
@@ -173,12 +173,16 @@ func TestNewTokenSignerRefusesBadKeys(t *testing.T) {
 	}
 
 	_, err = engagespot.NewTokenSigner("", goodPEM)
-	var ce *engagespot.ConfigError
+	var ce *identity.ConfigError
 	require.ErrorAs(t, err, &ce)
 	assert.Equal(t, "apiKey", ce.Field)
-	_, err = engagespot.NewTokenSigner("k", goodPEM, engagespot.WithSignerMaxIdentifierLen(0))
+	_, err = engagespot.NewTokenSigner("k", goodPEM, engagespot.WithTokenLifetime(time.Second))
 	require.ErrorAs(t, err, &ce)
-	assert.Equal(t, "SignerMaxIdentifierLen", ce.Field)
+	assert.Equal(t, "TokenLifetime", ce.Field)
+	_, err = engagespot.NewTokenSigner("k", goodPEM, nil)
+	require.ErrorAs(t, err, &ce)
+	assert.Equal(t, "options", ce.Field)
+	assert.ErrorContains(t, err, "engagespot: bad options")
 }
 
 func TestNewTokenSignerAcceptsPEMWithSurroundings(t *testing.T) {
@@ -202,7 +206,7 @@ func TestNewTokenSignerFromEnv(t *testing.T) {
 	_, err := engagespot.NewTokenSignerFromEnv("k")
 	require.ErrorIs(t, err, engagespot.ErrNoSigningKey)
 	assert.Contains(t, strings.ToLower(err.Error()), strings.ToLower(g.WithoutSigningKey), "the Node SDK's message")
-	var ce *engagespot.ConfigError
+	var ce *identity.ConfigError
 	require.ErrorAs(t, err, &ce)
 	assert.Equal(t, engagespot.EnvSigningKey, ce.Field)
 

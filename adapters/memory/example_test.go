@@ -9,7 +9,10 @@ import (
 )
 
 func Example() {
-	dir := memory.New()
+	dir, err := memory.New()
+	if err != nil {
+		panic(err)
+	}
 	_ = dir.Upsert(context.Background(), identity.Identity{
 		Identifier: "user-1",
 		Profile:    identity.Profile{Email: "ann@example.com", FirstName: "Ann"},

@@ -9,31 +9,42 @@ import (
 	"sync"
 
 	"github.com/autoidentify/autoidentify/identity"
+	"github.com/autoidentify/autoidentify/internal/options"
 )
 
 // Directory holds users in memory. It is safe for concurrent use.
 type Directory struct {
 	logger *slog.Logger
-	maxLen int
 
 	mu    sync.RWMutex
 	users map[string]identity.Profile
 }
 
-// Option configures a Directory.
-type Option func(*Directory)
+// Option configures New.
+type Option func(*config) error
+
+type config struct {
+	logger *slog.Logger
+}
 
 // WithLogger logs one line per create or update: the identifier and whether
-// the user was created or updated, never the profile. Default: silent.
-func WithLogger(l *slog.Logger) Option { return func(d *Directory) { d.logger = l } }
-
-// New returns an empty Directory.
-func New(opts ...Option) *Directory {
-	d := &Directory{users: make(map[string]identity.Profile), maxLen: identity.DefaultMaxIdentifierLen}
-	for _, opt := range opts {
-		opt(d)
+// the user was created or updated, never the profile. WithLogger(nil) is
+// silent. Default: silent.
+func WithLogger(l *slog.Logger) Option {
+	return func(c *config) error {
+		c.logger = l
+		return nil
 	}
-	return d
+}
+
+// New returns an empty Directory. A nil option fails with an
+// *identity.ConfigError.
+func New(opts ...Option) (*Directory, error) {
+	var cfg config
+	if err := options.Apply(&cfg, opts); err != nil {
+		return nil, fmt.Errorf("memory: %w", err)
+	}
+	return &Directory{logger: cfg.logger, users: make(map[string]identity.Profile)}, nil
 }
 
 // Upsert creates or updates a user, refusing what Engagespot would refuse:
@@ -42,7 +53,7 @@ func (d *Directory) Upsert(ctx context.Context, id identity.Identity) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("memory: upsert: %w", err)
 	}
-	if err := identity.ValidateIdentifier(id.Identifier, d.maxLen); err != nil {
+	if err := identity.ValidateIdentifier(id.Identifier); err != nil {
 		return fmt.Errorf("memory: upsert: %w", err)
 	}
 	for k := range id.Profile.Custom {

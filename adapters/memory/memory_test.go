@@ -22,7 +22,8 @@ var _ middleware.Directory = (*memory.Directory)(nil)
 func TestUpsertCreatesThenUpdates(t *testing.T) {
 	t.Parallel()
 	var logs bytes.Buffer
-	dir := memory.New(memory.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
+	dir, err := memory.New(memory.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
+	require.NoError(t, err)
 	ctx := t.Context()
 
 	require.NoError(t, dir.Upsert(ctx, identity.Identity{Identifier: "u1", Profile: identity.Profile{Email: "a@example.com"}}))
@@ -60,8 +61,9 @@ func TestUpsertRefusesWhatEngagespotWould(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			dir := memory.New()
-			err := dir.Upsert(tt.ctx, tt.id)
+			dir, err := memory.New()
+			require.NoError(t, err)
+			err = dir.Upsert(tt.ctx, tt.id)
 			require.Error(t, err)
 			if tt.want != nil {
 				assert.ErrorIs(t, err, tt.want)
@@ -73,7 +75,8 @@ func TestUpsertRefusesWhatEngagespotWould(t *testing.T) {
 
 func TestUpsertKeepsItsOwnCopy(t *testing.T) {
 	t.Parallel()
-	dir := memory.New()
+	dir, err := memory.New()
+	require.NoError(t, err)
 	custom := map[string]any{"plan": "free"}
 	require.NoError(t, dir.Upsert(t.Context(), identity.Identity{Identifier: "u", Profile: identity.Profile{Custom: custom}}))
 	custom["plan"] = "pro"
@@ -83,7 +86,8 @@ func TestUpsertKeepsItsOwnCopy(t *testing.T) {
 
 func TestUpsertConcurrent(t *testing.T) {
 	t.Parallel()
-	dir := memory.New()
+	dir, err := memory.New()
+	require.NoError(t, err)
 	var wg sync.WaitGroup
 	for i := range 50 {
 		wg.Go(func() {

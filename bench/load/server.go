@@ -127,7 +127,10 @@ func transport(conns int) *http.Transport {
 // fakeAPI starts the fake Engagespot API answering after latency, and a
 // client of it that keeps conns connections open.
 func fakeAPI(latency time.Duration, conns int) (*engagespottest.Server, *engagespot.Client, *http.Transport, error) {
-	fake := engagespottest.Start()
+	fake, err := engagespottest.Start()
+	if err != nil {
+		return nil, nil, nil, err
+	}
 	fake.SetLatency(latency)
 	tr := transport(conns)
 	client, err := engagespot.New(fake.APIKey, fake.APISecret,

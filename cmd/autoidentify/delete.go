@@ -86,7 +86,7 @@ func deleteUsers(ctx context.Context, args []string, env environment, stdin io.R
 			fmt.Fprintln(stderr, "autoidentify delete: interrupted")
 			return exitInterrupted
 		}
-		if err := identity.ValidateIdentifier(id, 0); err != nil {
+		if err := identity.ValidateIdentifier(id); err != nil {
 			fmt.Fprintf(stderr, "%s: %v\n", id, err)
 			failed++
 			continue

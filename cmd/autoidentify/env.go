@@ -8,10 +8,10 @@ import (
 	"strings"
 	"time"
 
-	goredis "github.com/redis/go-redis/v9"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/autoidentify/autoidentify/adapters/engagespot"
-	"github.com/autoidentify/autoidentify/adapters/redis"
+	"github.com/autoidentify/autoidentify/adapters/redisstore"
 )
 
 // environment is the configuration every command reads, as the examples do.
@@ -48,7 +48,7 @@ func (e environment) client() (*engagespot.Client, error) {
 
 // connect opens what a command that writes needs: the client, and the
 // fleet's Store with REDIS_URL (nil without). close ends the Store.
-func (e environment) connect(ctx context.Context) (client *engagespot.Client, s *redis.Store, close func(), err error) {
+func (e environment) connect(ctx context.Context) (client *engagespot.Client, s *redisstore.Store, close func(), err error) {
 	if client, err = e.client(); err != nil {
 		return nil, nil, nil, err
 	}
@@ -61,11 +61,11 @@ func (e environment) connect(ctx context.Context) (client *engagespot.Client, s 
 // store opens the fleet's Store when REDIS_URL is set (nil, nil when not),
 // pinging it so that a Redis that does not answer is said now, with its
 // cause. close ends it and its client.
-func (e environment) store(ctx context.Context, opts ...redis.Option) (s *redis.Store, close func(), err error) {
+func (e environment) store(ctx context.Context, opts ...redisstore.Option) (s *redisstore.Store, close func(), err error) {
 	if e.redisURL == "" {
 		return nil, func() {}, nil
 	}
-	ropts, err := goredis.ParseURL(e.redisURL)
+	ropts, err := redis.ParseURL(e.redisURL)
 	if err != nil {
 		var ue *url.Error
 		if errors.As(err, &ue) {
@@ -74,14 +74,14 @@ func (e environment) store(ctx context.Context, opts ...redis.Option) (s *redis.
 		return nil, nil, fmt.Errorf("REDIS_URL: %w", err)
 	}
 	ropts.ContextTimeoutEnabled = true
-	client := goredis.NewClient(ropts)
+	client := redis.NewClient(ropts)
 	pingCtx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
 	if err := client.Ping(pingCtx).Err(); err != nil {
 		_ = client.Close()
 		return nil, nil, fmt.Errorf("REDIS_URL: Redis does not answer: %w", err)
 	}
-	s, err = redis.New(client, append([]redis.Option{redis.WithLogger(nil)}, opts...)...)
+	s, err = redisstore.New(client, append([]redisstore.Option{redisstore.WithLogger(nil)}, opts...)...)
 	if err != nil {
 		_ = client.Close()
 		return nil, nil, err

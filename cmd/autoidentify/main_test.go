@@ -16,14 +16,14 @@ import (
 	"testing"
 	"time"
 
-	goredis "github.com/redis/go-redis/v9"
+	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/autoidentify/autoidentify/adapters/engagespot"
 	"github.com/autoidentify/autoidentify/adapters/engagespot/engagespottest"
-	"github.com/autoidentify/autoidentify/adapters/redis"
-	"github.com/autoidentify/autoidentify/adapters/redis/redistest"
+	"github.com/autoidentify/autoidentify/adapters/redisstore"
+	"github.com/autoidentify/autoidentify/adapters/redisstore/redistest"
 	"github.com/autoidentify/autoidentify/identity"
 	"github.com/autoidentify/autoidentify/middleware"
 )
@@ -340,9 +340,9 @@ func newInstance(t *testing.T, api *engagespottest.Server, srv *redistest.Server
 	t.Helper()
 	dir, err := engagespot.New(api.APIKey, api.APISecret, engagespot.WithBaseURL(api.URL()), engagespot.WithHTTPClient(api.HTTPClient()))
 	require.NoError(t, err)
-	client := goredis.NewClient(&goredis.Options{Addr: srv.Addr(), ContextTimeoutEnabled: true})
+	client := redis.NewClient(&redis.Options{Addr: srv.Addr(), ContextTimeoutEnabled: true})
 	t.Cleanup(func() { _ = client.Close() })
-	store, err := redis.New(client, redis.WithLogger(nil))
+	store, err := redisstore.New(client, redisstore.WithLogger(nil))
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = store.Close() })
 	m, err := middleware.New(dir, middleware.WithStore(store), middleware.WithLogger(nil))

@@ -6,7 +6,7 @@ import (
 	"io"
 	"time"
 
-	"github.com/autoidentify/autoidentify/adapters/redis"
+	"github.com/autoidentify/autoidentify/adapters/redisstore"
 )
 
 const statusUsage = `Usage: autoidentify status [flags] [ID...]
@@ -21,8 +21,8 @@ Flags:
 
 func status(ctx context.Context, args []string, env environment, _ io.Reader, stdout, stderr io.Writer) int {
 	fs := newFlags("status", statusUsage, stderr)
-	prefix := fs.String("prefix", redis.DefaultPrefix, "the Store's key prefix (redis.WithPrefix)")
-	ttl := fs.Duration("ttl", redis.DefaultTTL, "the Store's TTL (redis.WithTTL), to tell when a user was synced")
+	prefix := fs.String("prefix", redisstore.DefaultPrefix, "the Store's key prefix (redisstore.WithPrefix)")
+	ttl := fs.Duration("ttl", redisstore.DefaultTTL, "the Store's TTL (redisstore.WithTTL), to tell when a user was synced")
 	ids, code, ok := parseArgs(fs, args, stdout)
 	if !ok {
 		return code
@@ -31,7 +31,7 @@ func status(ctx context.Context, args []string, env environment, _ io.Reader, st
 		fmt.Fprintln(stderr, "autoidentify status: REDIS_URL is unset: who is synced is known to the fleet's Store alone (Engagespot has no API to read a user), so there is nothing to ask")
 		return exitUsage
 	}
-	store, closeStore, err := env.store(ctx, redis.WithPrefix(*prefix), redis.WithTTL(*ttl))
+	store, closeStore, err := env.store(ctx, redisstore.WithPrefix(*prefix), redisstore.WithTTL(*ttl))
 	if err != nil {
 		fmt.Fprintf(stderr, "autoidentify status: %v\n", err)
 		return exitUsage

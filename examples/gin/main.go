@@ -5,7 +5,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	autoidentifygin "github.com/autoidentify/autoidentify/adapters/gin"
+	"github.com/autoidentify/autoidentify/adapters/ginidentify"
 	"github.com/autoidentify/autoidentify/examples/internal/demo"
 	"github.com/autoidentify/autoidentify/middleware"
 )
@@ -15,7 +15,7 @@ func main() {
 	demo.Main("gin", routes)
 }
 
-func routes(app *demo.App) http.Handler {
+func routes(app *demo.App) (http.Handler, error) {
 	r := gin.New()
 	r.Use(gin.Recovery())
 	// Outside the middleware: no token needed.
@@ -24,17 +24,25 @@ func routes(app *demo.App) http.Handler {
 
 	// Verify the bearer token, answer 401 without a user, sync the user in
 	// the background.
-	auth := []middleware.RouteOption{middleware.WithExtractor(app.JWT), middleware.WithRequired(true)}
-	api := r.Group("/api", autoidentifygin.New(app.Middleware, auth...))
+	auth := []middleware.Option{middleware.WithExtractor(app.JWT), middleware.WithRequired(true)}
+	identify, err := ginidentify.New(app.Middleware, auth...)
+	if err != nil {
+		return nil, err
+	}
+	api := r.Group("/api", identify)
 	api.GET("/me", me)
 	if app.Tokens {
 		// With a signing key: the user token Engagespot's front-end library needs in secure mode.
-		r.GET("/api/engagespot/token", autoidentifygin.TokenHandler(app.Middleware, auth...))
+		token, err := ginidentify.TokenHandler(app.Middleware, auth...)
+		if err != nil {
+			return nil, err
+		}
+		r.GET("/api/engagespot/token", token)
 	}
-	return r
+	return r, nil
 }
 
 func me(c *gin.Context) {
-	id, _ := autoidentifygin.FromContext(c) // always there behind WithRequired
+	id, _ := ginidentify.FromContext(c) // always there behind WithRequired
 	c.JSON(http.StatusOK, gin.H{"identifier": id.Identifier})
 }

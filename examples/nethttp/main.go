@@ -11,7 +11,7 @@ import (
 
 func main() { demo.Main("nethttp", routes) }
 
-func routes(app *demo.App) http.Handler {
+func routes(app *demo.App) (http.Handler, error) {
 	mux := http.NewServeMux()
 	// Outside the middleware: no token needed.
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
@@ -19,13 +19,16 @@ func routes(app *demo.App) http.Handler {
 
 	// Verify the bearer token, answer 401 without a user, sync the user in
 	// the background.
-	api := app.Middleware.With(middleware.WithExtractor(app.JWT), middleware.WithRequired(true))
+	api, err := app.Middleware.With(middleware.WithExtractor(app.JWT), middleware.WithRequired(true))
+	if err != nil {
+		return nil, err
+	}
 	mux.Handle("GET /api/me", api.Handler(http.HandlerFunc(me)))
 	if app.Tokens {
 		// With a signing key: the user token Engagespot's front-end library needs in secure mode.
 		mux.Handle("GET /api/engagespot/token", api.TokenHandler())
 	}
-	return mux
+	return mux, nil
 }
 
 func me(w http.ResponseWriter, r *http.Request) {

@@ -12,7 +12,10 @@ import (
 
 // Point the client at the fake, then check what Engagespot would hold.
 func Example_withClient() {
-	srv := engagespottest.Start() // in a test: srv := engagespottest.NewServer(t)
+	srv, err := engagespottest.Start() // in a test: srv := engagespottest.NewServer(t)
+	if err != nil {
+		panic(err)
+	}
 	defer srv.Close()
 	client, err := engagespot.New(srv.APIKey, srv.APISecret,
 		engagespot.WithBaseURL(srv.URL()), engagespot.WithHTTPClient(srv.HTTPClient()))

@@ -10,7 +10,10 @@ import (
 
 // The fake answers like Engagespot and remembers what it was sent.
 func Example() {
-	srv := engagespottest.Start() // in a test: engagespottest.NewServer(t)
+	srv, err := engagespottest.Start() // in a test: engagespottest.NewServer(t)
+	if err != nil {
+		panic(err)
+	}
 	defer srv.Close()
 
 	req, _ := http.NewRequest(http.MethodPut, srv.URL()+"/users/ann%40example.com",
@@ -32,7 +35,10 @@ func Example() {
 
 // Failures are injected for the next n requests, or Always.
 func ExampleServer_RateLimit() {
-	srv := engagespottest.Start()
+	srv, err := engagespottest.Start()
+	if err != nil {
+		panic(err)
+	}
 	defer srv.Close()
 	srv.RateLimit(1, "30")
 

@@ -2,6 +2,7 @@ package engagespottest
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -9,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/autoidentify/autoidentify/internal/options"
 )
 
 // Default credentials the fake accepts unless WithCredentials says otherwise.
@@ -46,38 +49,54 @@ type Server struct {
 	changed  chan struct{} // closed and replaced on every change, for the Wait methods
 }
 
-// Option configures a Server.
-type Option func(*Server)
+// Option configures NewServer and Start.
+type Option func(*config) error
 
-// WithCredentials sets the API key and secret the fake accepts.
-// Default: DefaultAPIKey and DefaultAPISecret.
-func WithCredentials(apiKey, apiSecret string) Option {
-	return func(s *Server) { s.APIKey, s.APISecret = apiKey, apiSecret }
+type config struct {
+	apiKey, apiSecret string
 }
 
-// NewServer starts a fake API that tb's cleanup closes.
+// WithCredentials sets the API key and secret the fake accepts; neither may
+// be empty. Default: DefaultAPIKey and DefaultAPISecret.
+func WithCredentials(apiKey, apiSecret string) Option {
+	return func(c *config) error {
+		if apiKey == "" || apiSecret == "" {
+			return options.Error("Credentials", "empty key or secret")
+		}
+		c.apiKey, c.apiSecret = apiKey, apiSecret
+		return nil
+	}
+}
+
+// NewServer starts a fake API that tb's cleanup closes. A bad option fails
+// the test.
 func NewServer(tb testing.TB, opts ...Option) *Server {
 	tb.Helper()
-	s := Start(opts...)
+	s, err := Start(opts...)
+	if err != nil {
+		tb.Fatal(err)
+	}
 	tb.Cleanup(s.Close)
 	return s
 }
 
 // Start starts a fake API; the caller must Close it. Tests should prefer
-// NewServer; Start is for examples and programs that have no testing.TB.
-func Start(opts ...Option) *Server {
+// NewServer; Start is for examples and programs that have no testing.TB. A
+// bad option fails with an *identity.ConfigError.
+func Start(opts ...Option) (*Server, error) {
+	cfg := config{apiKey: DefaultAPIKey, apiSecret: DefaultAPISecret}
+	if err := options.Apply(&cfg, opts); err != nil {
+		return nil, fmt.Errorf("engagespottest: %w", err)
+	}
 	s := &Server{
-		APIKey:    DefaultAPIKey,
-		APISecret: DefaultAPISecret,
+		APIKey:    cfg.apiKey,
+		APISecret: cfg.apiSecret,
 		closing:   make(chan struct{}),
 		users:     make(map[string]*User),
 		changed:   make(chan struct{}),
 	}
-	for _, opt := range opts {
-		opt(s)
-	}
 	s.ts = httptest.NewServer(s)
-	return s
+	return s, nil
 }
 
 // URL is the API's base URL, version path included (like

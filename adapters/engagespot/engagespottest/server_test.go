@@ -245,7 +245,8 @@ func TestServerHangEndsWithClientContext(t *testing.T) {
 
 func TestServerCloseFreesHeldRequests(t *testing.T) {
 	t.Parallel()
-	srv := engagespottest.Start()
+	srv, err := engagespottest.Start()
+	require.NoError(t, err)
 	srv.Hang()
 	done := make(chan int)
 	go func() {

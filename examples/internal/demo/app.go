@@ -11,13 +11,14 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
-	goredis "github.com/redis/go-redis/v9"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/autoidentify/autoidentify/adapters/engagespot"
 	"github.com/autoidentify/autoidentify/adapters/memory"
-	promautoidentify "github.com/autoidentify/autoidentify/adapters/prometheus"
-	"github.com/autoidentify/autoidentify/adapters/redis"
+	"github.com/autoidentify/autoidentify/adapters/prommetrics"
+	"github.com/autoidentify/autoidentify/adapters/redisstore"
 	"github.com/autoidentify/autoidentify/identity"
+	"github.com/autoidentify/autoidentify/identity/jwtverify"
 	"github.com/autoidentify/autoidentify/middleware"
 )
 
@@ -30,26 +31,26 @@ type App struct {
 	Middleware *middleware.Middleware
 	// JWT verifies "Authorization: Bearer" tokens signed with JWT_SECRET and
 	// maps their OpenID Connect claims.
-	JWT *identity.JWTExtractor
+	JWT *jwtverify.Extractor
 	// Tokens is true when a signing key is set: mount
 	// Middleware.TokenHandler (it panics without one).
 	Tokens bool
 	// Metrics serves the middleware's counters for Prometheus.
 	Metrics http.Handler
 
-	redis *goredis.Client // nil without REDIS_URL
-	store *redis.Store    // on redis
+	redis *redis.Client     // nil without REDIS_URL
+	store *redisstore.Store // on redis
 }
 
 // New builds the App cfg describes. Errors name the variable at fault.
 func New(cfg Config, log *slog.Logger) (*App, error) {
-	jwt, err := identity.NewJWT(identity.HMACKey(cfg.JWTSecret))
+	jwt, err := jwtverify.New(jwtverify.HMACKey(cfg.JWTSecret))
 	if err != nil {
 		return nil, &EnvError{Var: EnvJWTSecret, Err: err}
 	}
 	app := &App{Config: cfg, Log: log, JWT: jwt}
 
-	metrics, err := promautoidentify.New()
+	metrics, err := prommetrics.New()
 	if err != nil {
 		return nil, fmt.Errorf("demo: metrics: %w", err)
 	}
@@ -67,7 +68,11 @@ func New(cfg Config, log *slog.Logger) (*App, error) {
 		}
 		dir = client
 	} else {
-		dir = memory.New(memory.WithLogger(log))
+		mem, err := memory.New(memory.WithLogger(log))
+		if err != nil {
+			return nil, err
+		}
+		dir = mem
 	}
 
 	if len(cfg.SigningKeyPEM) > 0 {
@@ -80,12 +85,12 @@ func New(cfg Config, log *slog.Logger) (*App, error) {
 	}
 
 	if cfg.RedisURL != "" {
-		ropts, err := goredis.ParseURL(cfg.RedisURL)
+		ropts, err := redis.ParseURL(cfg.RedisURL)
 		if err != nil {
 			return nil, &EnvError{Var: EnvRedisURL, Err: withoutURL(err)}
 		}
 		ropts.ContextTimeoutEnabled = true // a command that times out frees its connection
-		app.redis = goredis.NewClient(ropts)
+		app.redis = redis.NewClient(ropts)
 		// A Redis that is not there is no reason not to start (fleet mode
 		// falls back to local-only), but it must be said now, with its cause.
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
@@ -94,7 +99,7 @@ func New(cfg Config, log *slog.Logger) (*App, error) {
 				"redis", redactURL(cfg.RedisURL), "err", err)
 		}
 		cancel()
-		store, err := redis.New(app.redis, redis.WithLogger(log))
+		store, err := redisstore.New(app.redis, redisstore.WithLogger(log))
 		if err != nil {
 			_ = app.redis.Close()
 			return nil, &EnvError{Var: EnvRedisURL, Err: err}

@@ -80,7 +80,9 @@ func TestNewSecureMode(t *testing.T) {
 	r := httptest.NewRequest(http.MethodGet, "/", nil)
 	r.Header.Set("Authorization", "Bearer "+tok)
 	w := httptest.NewRecorder()
-	app.Middleware.With(middleware.WithExtractor(app.JWT)).TokenHandler().ServeHTTP(w, r)
+	route, err := app.Middleware.With(middleware.WithExtractor(app.JWT))
+	require.NoError(t, err)
+	route.TokenHandler().ServeHTTP(w, r)
 	assert.Equal(t, http.StatusOK, w.Code, w.Body.String())
 	assert.Contains(t, w.Body.String(), `"token":"ey`)
 }

@@ -11,10 +11,10 @@ import (
 	"strings"
 	"time"
 
-	goredis "github.com/redis/go-redis/v9"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/autoidentify/autoidentify/adapters/engagespot"
-	"github.com/autoidentify/autoidentify/identity"
+	"github.com/autoidentify/autoidentify/identity/jwtverify"
 )
 
 // The environment variables the examples read.
@@ -88,8 +88,8 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	switch n := len(c.JWTSecret); {
 	case n == 0:
 		c.JWTSecret, c.JWTSecretGenerated = randomSecret(), true
-	case n < identity.MinHMACKeySize:
-		bad(EnvJWTSecret, "%d bytes, want at least %d for HS256 (try: openssl rand -hex 32)", n, identity.MinHMACKeySize)
+	case n < jwtverify.MinHMACKeySize:
+		bad(EnvJWTSecret, "%d bytes, want at least %d for HS256 (try: openssl rand -hex 32)", n, jwtverify.MinHMACKeySize)
 	}
 	// Messages name the scheme and host at most: the rest may hold a token.
 	switch u, err := url.Parse(c.BaseURL); {
@@ -128,7 +128,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		case err == nil && u.Scheme != "redis" && u.Scheme != "rediss" && u.Scheme != "unix":
 			bad(EnvRedisURL, "scheme %q: want redis://[:password@]host:port/db (or rediss://, unix://)", u.Scheme)
 		default:
-			if _, err := goredis.ParseURL(c.RedisURL); err != nil {
+			if _, err := redis.ParseURL(c.RedisURL); err != nil {
 				bad(EnvRedisURL, "want redis://[:password@]host:port/db: %w", withoutURL(err))
 			}
 		}
@@ -149,7 +149,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 // randomSecret is a fresh HS256 key for one run: never a well-known default,
 // which would let anyone who read this code mint tokens.
 func randomSecret() []byte {
-	b := make([]byte, identity.MinHMACKeySize)
+	b := make([]byte, jwtverify.MinHMACKeySize)
 	_, _ = rand.Read(b) // never fails (crypto/rand crashes the program instead)
 	return b
 }

@@ -19,7 +19,7 @@ import (
 // configuration, 1 for any other failure. routes mounts the App on the
 // example's framework and returns the server's handler. With -token SUBJECT
 // it prints a token for SUBJECT signed with JWT_SECRET instead, and exits.
-func Main(name string, routes func(*App) http.Handler) {
+func Main(name string, routes func(*App) (http.Handler, error)) {
 	flags := flag.NewFlagSet(name, flag.ExitOnError)
 	subject := flags.String("token", "", "print a token for this subject, signed with JWT_SECRET, and exit: for curl against a server run with the same JWT_SECRET")
 	email := flags.String("email", "", "with -token: the token's email claim")
@@ -68,7 +68,7 @@ func newServer(h http.Handler) *http.Server {
 // process gets SIGINT or SIGTERM, then stops accepting and drains the
 // syncs under way for up to DRAIN_TIMEOUT. Logs go to stderr; the demo token
 // to stdout.
-func Run(ctx context.Context, name string, getenv func(string) string, stdout, stderr io.Writer, routes func(*App) http.Handler) error {
+func Run(ctx context.Context, name string, getenv func(string) string, stdout, stderr io.Writer, routes func(*App) (http.Handler, error)) error {
 	log := slog.New(slog.NewTextHandler(stderr, nil))
 	cfg, err := FromEnv(getenv)
 	if err != nil {
@@ -78,12 +78,17 @@ func Run(ctx context.Context, name string, getenv func(string) string, stdout, s
 	if err != nil {
 		return err
 	}
+	h, err := routes(app)
+	if err != nil {
+		_ = app.Close(context.Background())
+		return err
+	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		_ = app.Close(context.Background())
 		return &EnvError{Var: EnvAddr, Err: err}
 	}
-	srv := newServer(routes(app))
+	srv := newServer(h)
 
 	log.Info(name+" example listening", "addr", ln.Addr().String(), "", cfg) // "" inlines the config
 	if cfg.JWTSecretGenerated {

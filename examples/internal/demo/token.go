@@ -41,7 +41,7 @@ func PrintToken(getenv func(string) string, stdout, stderr io.Writer, subject, e
 		fmt.Fprintf(stderr, "-token needs %s, the secret the server verifies tokens with (a server started without it prints its own demo token)\n", EnvJWTSecret)
 		return 2
 	}
-	if err := identity.ValidateIdentifier(subject, 0); err != nil {
+	if err := identity.ValidateIdentifier(subject); err != nil {
 		fmt.Fprintf(stderr, "-token: %v\n", err)
 		return 2
 	}

@@ -1,5 +1,0 @@
-//go:build !race
-
-package gin_test
-
-const raceEnabled = false

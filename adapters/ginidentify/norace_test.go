@@ -1,0 +1,5 @@
+//go:build !race
+
+package ginidentify_test
+
+const raceEnabled = false

@@ -1,0 +1,83 @@
+// Package prommetrics exports the autoidentify middleware's metrics to
+// Prometheus (github.com/prometheus/client_golang): whether users are being
+// synced, how far behind the queue is, and why syncs fail.
+//
+// # Use
+//
+// A *Collector is a prometheus.Collector. Its Options install the hooks it
+// needs in the Middleware; Observe gives it the Middleware's Stats to read at
+// each scrape:
+//
+//	collector, err := prommetrics.New()
+//	m, err := middleware.New(dir, append(collector.Options(), middleware.WithWorkers(8))...)
+//	collector.Observe(m)
+//	prometheus.MustRegister(collector)
+//
+//	mux.Handle("GET /metrics", promhttp.Handler()) // not behind the middleware, nor behind auth
+//
+// One Collector serves one Middleware. To tell two Middlewares of one app
+// apart, give each its own Collector WithConstLabels (or WithNamespace).
+//
+// # Metrics
+//
+// Counters and gauges are read from middleware.Stats when Prometheus scrapes;
+// the failures by reason and the API call latency are counted by hooks that
+// run on the background workers. A request whose user is synced already runs
+// no hook: the hit path costs what it costs without metrics, and allocates
+// nothing.
+//
+//	autoidentify_cache_hits_total              counter    requests whose user was synced already
+//	autoidentify_cache_misses_total            counter    requests (and Ensure calls) whose user needed a sync
+//	autoidentify_requests_without_user_total   counter    requests without a user (signed out, a rejected credential, or mounted before the auth middleware)
+//	autoidentify_sync_queued_total             counter    syncs started
+//	autoidentify_sync_synced_total             counter    syncs that created or updated the user
+//	autoidentify_sync_dropped_total            counter    syncs dropped, mostly for a full queue (retried on the user's next request)
+//	autoidentify_sync_superseded_total         counter    syncs not sent: a newer profile was recorded by the fleet, or the user deleted
+//	autoidentify_sync_retries_total            counter    API calls after a sync's first
+//	autoidentify_sync_failures_total{reason}   counter    syncs that failed for good, by reason
+//	autoidentify_sync_queue_length             gauge      syncs waiting for a worker
+//	autoidentify_sync_pending                  gauge      syncs not ended: waiting, under way, or waiting to retry
+//	autoidentify_api_requests_in_flight        gauge      API calls under way
+//	autoidentify_api_paused                    gauge      1 while API calls are paused (repeated failures, rejected credentials)
+//	autoidentify_cache_users                   gauge      users the cache of synced users holds
+//	autoidentify_cache_capacity                gauge      the most it holds (WithCacheSize): past it, the least recently synced go
+//	autoidentify_api_request_duration_seconds{result}  histogram  API call latency, by result
+//
+// reason is one of rate_limited (429), unauthorized (401, 403: the API key or
+// secret), client_error (other 4xx: the API refused this user's profile),
+// server_error (5xx), network (no answer: connection error, timeout, 408) and
+// other; every one is exported from the start, at zero. result is success or
+// one of the same reasons, for each API call, retries and probes included.
+// A sync fails for good when the API refuses the user (client_error: never
+// retried) or when its retry budget (middleware.WithMaxAttempts) runs out;
+// middleware.Failed says when such a user is tried again.
+//
+// # Alerts
+//
+// Examples for a Prometheus rules file; tune thresholds to your traffic:
+//
+//	groups:
+//	- name: autoidentify
+//	  rules:
+//	  # The backlog keeps growing: the API is slower than sign-ins, or paused.
+//	  - alert: AutoidentifyQueueGrowing
+//	    expr: autoidentify_sync_pending > 100 and deriv(autoidentify_sync_pending[15m]) > 0
+//	    for: 15m
+//	  # The queue is full: new users wait for their next request to be synced.
+//	  - alert: AutoidentifySyncsDropped
+//	    expr: increase(autoidentify_sync_dropped_total[10m]) > 0
+//	  # More than 5% of syncs fail for good: see the reason label.
+//	  - alert: AutoidentifySyncsFailing
+//	    expr: |
+//	      sum without (reason) (rate(autoidentify_sync_failures_total[15m]))
+//	        / (sum without (reason) (rate(autoidentify_sync_failures_total[15m])) + rate(autoidentify_sync_synced_total[15m]))
+//	        > 0.05
+//	    for: 15m
+//	  # Engagespot rejects the API key or secret: every sync is paused.
+//	  - alert: AutoidentifyCredentialsRejected
+//	    expr: increase(autoidentify_api_request_duration_seconds_count{result="unauthorized"}[5m]) > 0
+//	  # API calls have stayed paused: an outage, or credentials still rejected.
+//	  - alert: AutoidentifyAPIPaused
+//	    expr: autoidentify_api_paused == 1
+//	    for: 10m
+package prommetrics
