@@ -71,7 +71,7 @@ func Example_readmeGin() {
 
 	identify, err := ginidentify.New(m, middleware.WithRequired(true)) // 401 without a user
 	if err != nil {
-		panic(err)
+		panic(err) // an option With refuses: a bug, found at start-up
 	}
 	api := r.Group("/api", identify)
 	api.GET("/me", func(c *gin.Context) {

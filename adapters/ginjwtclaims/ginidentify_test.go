@@ -1,4 +1,4 @@
-package ginidentify_test
+package ginjwtclaims_test
 
 import (
 	"context"
@@ -12,6 +12,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/autoidentify/autoidentify/adapters/engagespot"
+	"github.com/autoidentify/autoidentify/adapters/engagespot/engagespottest"
 	"github.com/autoidentify/autoidentify/adapters/ginidentify"
 	"github.com/autoidentify/autoidentify/adapters/ginjwtclaims"
 	"github.com/autoidentify/autoidentify/identity"
@@ -121,4 +123,40 @@ func TestGinExtractorHitPathAddsNoAllocation(t *testing.T) { // not parallel: Al
 	assert.Equal(t, library, ours)
 	assert.Equal(t, uint64(101), m.Stats().Hits, "every run was a hit")
 	t.Logf("allocs per request: gin-jwt alone %v, with autoidentify %v", library, ours)
+}
+
+// setup is a Middleware on a fake Engagespot, closed with the test.
+func setup(t testing.TB, opts ...middleware.Option) (*middleware.Middleware, *engagespottest.Server) {
+	t.Helper()
+	srv := engagespottest.NewServer(t)
+	client, err := engagespot.New(srv.APIKey, srv.APISecret,
+		engagespot.WithBaseURL(srv.URL()), engagespot.WithHTTPClient(srv.HTTPClient()))
+	require.NoError(t, err)
+	m, err := middleware.New(client, opts...)
+	require.NoError(t, err)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = m.Close(ctx)
+	})
+	return m, srv
+}
+
+// who answers the identifier ginidentify found, or "-".
+func who(c *gin.Context) {
+	id, ok := ginidentify.FromContext(c)
+	if !ok {
+		c.String(http.StatusOK, "-")
+		return
+	}
+	c.String(http.StatusOK, id.Identifier)
+}
+
+// ginAllocs counts the allocations of r serving req.
+func ginAllocs(r *gin.Engine, req *http.Request) float64 {
+	w := httptest.NewRecorder()
+	return testing.AllocsPerRun(100, func() {
+		w.Body.Reset()
+		r.ServeHTTP(w, req)
+	})
 }

@@ -1,0 +1,5 @@
+//go:build !race
+
+package ginjwtclaims_test
+
+const raceEnabled = false
