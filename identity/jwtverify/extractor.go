@@ -42,7 +42,7 @@ type Extractor struct {
 // The algorithms accepted follow from the keys (WithAlgorithms may narrow
 // them) and never include "none"; exp is required, nbf and iat are honoured
 // with DefaultLeeway; iss and aud are checked when WithIssuer and
-// WithAudience are given. A bad key or option fails here, with a *ConfigError.
+// WithAudience are given. A bad key or option fails here, with an *identity.ConfigError.
 func New(keys KeySource, opts ...Option) (*Extractor, error) {
 	cfg, mapper, err := newConfig(keys, opts)
 	if err != nil {

@@ -120,7 +120,7 @@ func TestKeySourceAlgorithms(t *testing.T) {
 	}
 }
 
-func TestKeySourceRefusedByNewJWT(t *testing.T) {
+func TestKeySourceRefusedByNew(t *testing.T) {
 	t.Parallel()
 	k := keys()
 	ecPriv, err := x509.MarshalECPrivateKey(k.p256)
