@@ -45,6 +45,18 @@
 // back; Erase also keeps them deleted for a while. Forget only drops a user
 // from this instance's cache (and any refusal remembered for them).
 //
+// # Profiles the token lacks
+//
+// Most access tokens name the user (sub) and carry no email or phone
+// number, without which Engagespot sends no email or SMS. WithProfileLoader
+// completes the profile from the app's own database: the job calls the
+// loader before its API call, never the request, once per sync (a user's
+// requests during the load join it; hits load nothing), and sends the
+// loader's non-empty fields over the token's. A loader error is retried
+// like a transient API failure (Reason "loader") and never pauses the API.
+// When a profile changes in the database, Reload syncs it now; otherwise
+// the TTL brings it within a day.
+//
 // # Retries
 //
 // Only failures worth retrying are retried: no answer (network errors,

@@ -35,6 +35,7 @@ const (
 // pending jobs.
 type engine struct {
 	dir            Directory
+	loader         ProfileLoader // nil: the credential's profile is sent as is
 	store          Store
 	notifier       StoreNotifier // store, if it is one
 	queueStore     StoreQueue    // store, if it is one
@@ -90,13 +91,17 @@ type job struct {
 	attempts atomic.Int32
 
 	// Owned by the worker running the job.
-	failures int           // attempts failed in a row: the retry budget
-	waited   time.Duration // polls for a busy user, in all (see maxBusyWait)
+	failures      int              // attempts failed in a row: the retry budget
+	waited        time.Duration    // polls for a busy user, in all (see maxBusyWait)
+	loaded        bool             // loadedProfile is the ProfileLoader's answer for loadedVersion
+	loadedVersion uint64           //
+	loadedProfile identity.Profile //
 
 	// Guarded by engine.mu.
 	id         identity.Identity // with the newest profile asked for
 	fp         uint64            // id.Profile.Fingerprint()
 	observed   time.Time         // when that profile was seen: orders it in the fleet (see Store)
+	version    uint64            // counts the changes of id, fp and observed: a step's verdict is for one version (see settle)
 	fence      time.Time         // a deletion began then: a profile observed by then is not sent (see fence)
 	calling    bool              // the Directory call is under way: a deletion waits for it
 	ended      bool
@@ -116,6 +121,7 @@ func newEngine(dir Directory, c *config) *engine {
 	}
 	e := &engine{
 		dir:            dir,
+		loader:         c.loader,
 		store:          c.store,
 		log:            log,
 		logIdentifiers: c.logIdentifiers,
@@ -213,7 +219,7 @@ func (e *engine) miss(ctx context.Context, id *identity.Identity, fp uint64, k k
 		e.emit(e.ctx, Outcome{Kind: Failed, Identifier: id.Identifier, Err: err, Reason: Classify(err)})
 		return
 	}
-	_, _ = e.submit(ctx, *id, fp, k, time.Now(), false) // a drop is counted and reported; the request goes on
+	_, _ = e.submit(ctx, *id, fp, k, time.Now(), requested) // a drop is counted and reported; the request goes on
 }
 
 // ensure syncs id now, joining the job under way for them if there is one.
@@ -227,10 +233,15 @@ func (e *engine) ensure(ctx context.Context, id identity.Identity) error {
 		return nil
 	}
 	e.misses.Add(1)
-	j, err := e.submit(ctx, id, fp, k, time.Now(), true)
+	j, err := e.submit(ctx, id, fp, k, time.Now(), ensured)
 	if err != nil || j == nil {
 		return err
 	}
+	return e.wait(ctx, j)
+}
+
+// wait waits for j to end, for Ensure and Reload, and returns its error.
+func (e *engine) wait(ctx context.Context, j *job) error {
 	select {
 	case <-j.done:
 		return j.err
@@ -247,21 +258,39 @@ func (e *engine) ensure(ctx context.Context, id identity.Identity) error {
 	}
 }
 
+// intent says who asks for a sync, which decides what submit skips.
+type intent int
+
+const (
+	requested intent = iota // a request or an adopted sync: nothing to do for a user synced or refused with this profile
+	ensured                 // Ensure: a refused profile is asked again, and an erased user is an error
+	reloaded                // Reload: the user is synced again, synced or not, their profile loaded anew
+)
+
 // submit returns the job syncing id, whose profile was observed then,
 // starting one if none is under way; nil if there is nothing to do: id is
-// synced with this profile, or was refused with it (unless explicit, as for
-// Ensure, which asks again), or is erased (an error for explicit). A job
-// that cannot start is reported Dropped, with ErrQueueFull or ErrClosed.
-func (e *engine) submit(req context.Context, id identity.Identity, fp uint64, k key, observed time.Time, explicit bool) (*job, error) {
+// synced with this profile, or was refused with it, or is erased (see
+// intent). A job that cannot start is reported Dropped, with ErrQueueFull
+// or ErrClosed.
+func (e *engine) submit(req context.Context, id identity.Identity, fp uint64, k key, observed time.Time, why intent) (*job, error) {
 	ctx := e.ctx
 	if e.jobContext != nil {
 		ctx = e.jobContext(req, ctx)
 	}
+	explicit := why != requested
 	e.mu.Lock()
 	if j := e.pending[id.Identifier]; j != nil {
-		if j.fp != fp {
+		switch {
+		case j.fp != fp && why != reloaded:
 			// The job syncs this profile once done with the one under way.
 			j.id, j.fp, j.observed = own(id), fp, observed
+			j.version++
+			e.trackLocked(j)
+		case why == reloaded:
+			// The profile it loaded may be older than the app's change:
+			// it loads again, and its sync counts as observed now.
+			j.observed = observed
+			j.version++
 			e.trackLocked(j)
 		}
 		e.mu.Unlock()
@@ -279,15 +308,11 @@ func (e *engine) submit(req context.Context, id identity.Identity, fp uint64, k 
 	}
 	// Checked again under the lock: a worker marks a user synced and ends
 	// their job under it, so a job cannot end between this and the check above.
-	switch e.cache.lookup(k) {
-	case synced:
+	switch st := e.cache.lookup(k); {
+	case why == reloaded:
+	case st == synced, st == rejected && !explicit:
 		e.mu.Unlock()
 		return nil, nil
-	case rejected:
-		if !explicit {
-			e.mu.Unlock()
-			return nil, nil
-		}
 	}
 	var j *job
 	err := ErrClosed
@@ -367,14 +392,20 @@ func (e *engine) step(j *job) (again bool) {
 	defer p.end(noCall, nil) // no call was made after all, or one panicked
 
 	e.mu.Lock()
-	id, fp, observed, ended, fenced := j.id, j.fp, j.observed, j.ended, j.fencedLocked()
+	id, version, observed, ended, fenced := j.id, j.version, j.observed, j.ended, j.fencedLocked()
 	e.mu.Unlock()
 	switch {
 	case ended:
 		return false
 	case fenced:
-		return e.settle(j, fp, Superseded, errDeleted, absent, 0)
+		return e.settle(j, version, Superseded, errDeleted, absent, 0)
 	}
+	// What is sent, and what the fleet records: the profile as the
+	// credential carried it, or as the app's loader completed it.
+	if id.Profile, err = e.load(j, id, version); err != nil {
+		return e.fail(j, version, err)
+	}
+	fp := id.Profile.Fingerprint()
 
 	lease, alone := false, false
 	if e.store != nil {
@@ -384,12 +415,12 @@ func (e *engine) step(j *job) (again bool) {
 		case err != nil: // the Store is down (and says so): go on alone
 			alone = true
 		case answer == LeaseSynced:
-			return e.settle(j, fp, Synced, nil, synced, remaining)
+			return e.settle(j, version, Synced, nil, synced, remaining)
 		case answer == LeaseSuperseded && remaining > 0:
 			// Erased: not asked again with this profile while it lasts.
-			return e.settle(j, fp, Superseded, errErased, rejected, remaining)
+			return e.settle(j, version, Superseded, errErased, rejected, remaining)
 		case answer == LeaseSuperseded:
-			return e.settle(j, fp, Superseded, errNewer, absent, 0)
+			return e.settle(j, version, Superseded, errNewer, absent, 0)
 		case answer == LeaseBusy && j.waited < maxBusyWait:
 			poll := busyPoll
 			if e.notifier != nil {
@@ -417,7 +448,7 @@ func (e *engine) step(j *job) (again bool) {
 	e.mu.Lock()
 	if j.fencedLocked() {
 		e.mu.Unlock()
-		return e.settle(j, fp, Superseded, errDeleted, absent, 0)
+		return e.settle(j, version, Superseded, errDeleted, absent, 0)
 	}
 	j.calling = true
 	e.mu.Unlock()
@@ -435,14 +466,14 @@ func (e *engine) step(j *job) (again bool) {
 	}
 	if callErr == nil {
 		if errors.Is(recordErr, ErrSuperseded) {
-			return e.settle(j, fp, Superseded, recordErr, absent, 0)
+			return e.settle(j, version, Superseded, recordErr, absent, 0)
 		}
 		if alone {
 			e.syncedAlone(id.Identifier)
 		}
-		return e.succeed(j, fp)
+		return e.succeed(j, version)
 	}
-	return e.fail(j, fp, callErr)
+	return e.fail(j, version, callErr)
 }
 
 // Why a job ends Superseded.
@@ -508,20 +539,21 @@ func (e *engine) attempt(j *job, id identity.Identity, p *pass) (err error) {
 	return err
 }
 
-// succeed marks the user synced with fp and ends the job, unless a newer
-// profile arrived meanwhile (see settle).
-func (e *engine) succeed(j *job, fp uint64) (again bool) {
-	return e.settle(j, fp, Synced, nil, synced, 0)
+// succeed marks the user synced with the job's version of their profile and
+// ends the job, unless a newer one arrived meanwhile (see settle).
+func (e *engine) succeed(j *job, version uint64) (again bool) {
+	return e.settle(j, version, Synced, nil, synced, 0)
 }
 
-// settle ends j with a verdict on the profile fp, remembered as st for the
-// TTL, or for maxTTL if that is shorter (a fleet's record that expires
-// sooner); but if a newer profile arrived while fp was being sent, the
-// verdict is stale: it asks for another attempt at once, for the newer
-// one, with a fresh budget.
-func (e *engine) settle(j *job, fp uint64, kind OutcomeKind, err error, st state, maxTTL time.Duration) (again bool) {
+// settle ends j with a verdict on the version of its profile that was sent,
+// remembered as st for the TTL, or for maxTTL if that is shorter (a fleet's
+// record that expires sooner); but if a newer profile arrived while that
+// one was being sent (or Reload asked to load it again), the verdict is
+// stale: it asks for another attempt at once, for the newer one, with a
+// fresh budget.
+func (e *engine) settle(j *job, version uint64, kind OutcomeKind, err error, st state, maxTTL time.Duration) (again bool) {
 	e.mu.Lock()
-	if !j.ended && j.fp != fp {
+	if !j.ended && j.version != version {
 		e.mu.Unlock()
 		j.failures, j.waited = 0, 0
 		return true
@@ -542,10 +574,13 @@ func (e *engine) settle(j *job, fp uint64, kind OutcomeKind, err error, st state
 
 // fail decides what follows a failed attempt: a retry after a backoff, or
 // the end of the job.
-func (e *engine) fail(j *job, fp uint64, err error) (again bool) {
+func (e *engine) fail(j *job, version uint64, err error) (again bool) {
 	j.failures++
 	switch {
-	case retryable(err) || misconfigured(err):
+	case loaderFailed(err) && !loaderRetryable(err):
+		e.end(j, Failed, fmt.Errorf("middleware: sync failed: %w", err), absent)
+		return false
+	case loaderFailed(err) || retryable(err) || misconfigured(err):
 		if j.failures < e.maxAttempts {
 			e.retryLater(j, backoff(j.failures, e.retryBase, e.retryMax, retryAfter(err), e.randN))
 			return false
@@ -557,7 +592,7 @@ func (e *engine) fail(j *job, fp uint64, err error) (again bool) {
 	case refused(err):
 		// This profile is not sent again until it changes or the TTL
 		// passes, but a newer one, arrived meanwhile, may fare better.
-		return e.settle(j, fp, Failed, fmt.Errorf("middleware: sync refused: %w", err), rejected, 0)
+		return e.settle(j, version, Failed, fmt.Errorf("middleware: sync refused: %w", err), rejected, 0)
 	default:
 		// Not worth retrying now (a bad certificate, say), but no verdict on
 		// the user either: their next request tries again.

@@ -12,6 +12,9 @@ var (
 	// deleted them after this profile was observed, so it was not synced
 	// (see Store).
 	ErrSuperseded = errors.New("middleware: superseded")
+	// ErrProfileLoader wraps an error of the ProfileLoader: the sync was
+	// not sent, and is retried as a transient failure of the API would be.
+	ErrProfileLoader = errors.New("middleware: profile loader")
 	// ErrPanic wraps a panic recovered from a Directory, a Store or a hook.
 	ErrPanic = errors.New("middleware: panic")
 )

@@ -68,6 +68,19 @@ func (m *Middleware) Ensure(ctx context.Context, id identity.Identity) error {
 	return m.e.ensure(ctx, id)
 }
 
+// Reload syncs identifier's user again now, with their profile loaded
+// anew by the ProfileLoader (WithProfileLoader, which it needs): for the app
+// to call when the user's profile changed in its database, after the change
+// is committed. It waits as Ensure does, and returns the sync's error; the
+// sync goes on if ctx ends first. A sync of the user under way loads again
+// once its call is done, so the older profile it may have loaded never
+// lands last; in a fleet, the Store orders this sync after every one
+// observed before the call. The user's requests, hits until then, stay hits:
+// their credential did not change.
+func (m *Middleware) Reload(ctx context.Context, identifier string) error {
+	return m.e.reload(ctx, identifier)
+}
+
 // Forget makes this instance forget identifier's user: their next request
 // here syncs them again, even with a profile Engagespot refused. Forgetting
 // a user it does not know does nothing. It does not stop a sync under way,

@@ -67,6 +67,7 @@ type config struct {
 	secure         bool
 	signer         TokenSigner
 	store          Store
+	loader         ProfileLoader
 	onOutcome      []func(context.Context, Outcome)
 	onAttempt      []func(context.Context, Attempt)
 	jobContext     func(req, job context.Context) context.Context

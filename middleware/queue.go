@@ -125,7 +125,7 @@ func (e *engine) adopt() {
 			continue // not one of ours: nothing acts on it
 		}
 		fp := p.User.Profile.Fingerprint()
-		j, err := e.submit(e.ctx, p.User, fp, e.cache.key(p.User.Identifier, fp), p.Observed, false)
+		j, err := e.submit(e.ctx, p.User, fp, e.cache.key(p.User.Identifier, fp), p.Observed, requested)
 		if j == nil && err == nil {
 			// Nothing to do (synced already, or erased): no longer ours.
 			e.mu.Lock()

@@ -23,6 +23,7 @@ const (
 	ReasonQueueFull    Reason = "queue_full"   // dropped: ErrQueueFull
 	ReasonClosed       Reason = "closed"       // dropped: ErrClosed
 	ReasonSuperseded   Reason = "superseded"   // not sent: ErrSuperseded
+	ReasonLoader       Reason = "loader"       // not sent: the ProfileLoader failed (ErrProfileLoader)
 	ReasonOther        Reason = "other"        // anything else
 )
 
@@ -39,6 +40,8 @@ func Classify(err error) Reason {
 		return ReasonClosed
 	case errors.Is(err, ErrSuperseded):
 		return ReasonSuperseded
+	case errors.Is(err, ErrProfileLoader):
+		return ReasonLoader // whatever the loader's error says: the API was not called
 	}
 	if status, ok := httpStatus(err); ok {
 		switch {

@@ -4,7 +4,7 @@ package middleware
 // last four are levels at the time of the call.
 type Stats struct {
 	Hits       uint64 // requests (and Ensure calls) whose user was synced already: nothing to do
-	Misses     uint64 // requests (and Ensure calls) that needed a sync, or whose profile was refused
+	Misses     uint64 // requests (and Ensure and Reload calls) that needed a sync, or whose profile was refused
 	NoUser     uint64 // requests without a user: signed out, a rejected credential, or a route mounted before the auth middleware
 	Queued     uint64 // jobs started
 	Synced     uint64 // jobs that ended Synced
