@@ -1,6 +1,7 @@
 package middleware
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/autoidentify/autoidentify/identity"
@@ -33,4 +34,28 @@ func (rt *Route) Observe(w http.ResponseWriter, r *http.Request, id identity.Ide
 		rt.m.e.observe(r.Context(), &id)
 	}
 	return r, true
+}
+
+// Admit does Observe's work for frameworks that answer a refusal their own
+// way (Echo's HTTP errors, gRPC's Unauthenticated), or have no
+// *http.Request at all (gRPC): a user not synced yet is synced in the
+// background, and Admit reports whether the route lets the call go on. It
+// is false only on a route WithRequired, for a call without a user: the
+// caller refuses it. Admit writes nothing, puts nothing in any context, and
+// allocates nothing for a user synced already. Unlike Identify and Observe,
+// it cannot warn of a route mounted before the auth middleware: it sees no
+// request headers.
+func (rt *Route) Admit(ctx context.Context, id identity.Identity, ok bool, err error) bool {
+	if !ok {
+		rt.m.e.noUser.add()
+		if err != nil {
+			rt.m.log.DebugContext(ctx, "middleware: credential rejected", "err", err)
+		}
+		return !rt.cfg.required
+	}
+	rt.watch.user()
+	if rt.sync {
+		rt.m.e.observe(ctx, &id)
+	}
+	return true
 }
