@@ -1,6 +1,7 @@
 package middleware_test
 
 import (
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -90,4 +91,29 @@ func TestObserveHitAllocatesNothing(t *testing.T) { // not parallel: AllocsPerRu
 	allocs := testing.AllocsPerRun(100, func() { route.Observe(w, r, ann, true, nil) })
 	assert.Zero(t, allocs)
 	assert.Equal(t, before+101, m.Stats().Hits, "every run was a hit")
+}
+
+func TestAdmit(t *testing.T) {
+	t.Parallel()
+	m, srv := setup(t)
+	open, required := with(t, m), with(t, m, middleware.WithRequired(true))
+	ctx := t.Context()
+	ann := user("ann", "ann@example.com")
+
+	assert.True(t, open.Admit(ctx, ann, true, nil))
+	flush(t, m)
+	assert.Equal(t, []string{"ann"}, srv.Identifiers(), "a user not synced yet is synced")
+	assert.True(t, required.Admit(ctx, ann, true, nil))
+	assert.Equal(t, 1, srv.Calls())
+	assert.Equal(t, uint64(1), m.Stats().Hits)
+
+	assert.True(t, open.Admit(ctx, identity.Identity{}, false, nil), "no user: on an open route the call goes on")
+	assert.False(t, required.Admit(ctx, identity.Identity{}, false, nil), "no user: a required route refuses")
+	assert.False(t, required.Admit(ctx, identity.Identity{}, false, errors.New("bad token")))
+	assert.Equal(t, uint64(3), m.Stats().NoUser)
+
+	noSync := with(t, m, middleware.WithSync(false))
+	assert.True(t, noSync.Admit(ctx, user("bob", ""), true, nil))
+	flush(t, m)
+	assert.Equal(t, 1, srv.Calls(), "WithSync(false) identifies without syncing")
 }
