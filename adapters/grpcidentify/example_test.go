@@ -41,7 +41,7 @@ func Example() {
 	}
 	srv := grpc.NewServer(grpc.ChainUnaryInterceptor(unary), grpc.ChainStreamInterceptor(stream))
 	srv.RegisterService(&whoService, struct{}{}) // in an app: pb.RegisterYourServer(srv, impl)
-	lis := bufconn.Listen(1 << 20)                // in an app: net.Listen("tcp", addr)
+	lis := bufconn.Listen(1 << 20)               // in an app: net.Listen("tcp", addr)
 	go func() { _ = srv.Serve(lis) }()
 	defer srv.Stop()
 

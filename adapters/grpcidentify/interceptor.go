@@ -119,4 +119,3 @@ func readsContext(ext identity.Extractor) bool {
 	id, ok, err := ext.Extract(r)
 	return ok && err == nil && id.Identifier == probe
 }
-
