@@ -1,0 +1,22 @@
+package clerkclaims
+
+import "github.com/autoidentify/autoidentify/identity"
+
+// Option configures New.
+type Option func(*config) error
+
+type config struct {
+	claims []identity.ClaimsOption
+}
+
+// WithClaimsOptions changes how claims map to an identity, with the options
+// of identity.NewClaimsMapper. Default: the identifier from "sub" (the
+// Clerk user id); the profile from the OpenID Connect standard claims
+// (email, phone_number, given_name, family_name, name, picture) found among
+// the session token's custom claims.
+func WithClaimsOptions(opts ...identity.ClaimsOption) Option {
+	return func(c *config) error {
+		c.claims = append(c.claims, opts...)
+		return nil
+	}
+}
