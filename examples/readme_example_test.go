@@ -2,6 +2,7 @@ package examples_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"log"
 	"net/http"
@@ -116,4 +117,38 @@ func Example_readmeBackfill() {
 	if err := m.Delete(ctx, "user-1"); err != nil {
 		log.Fatal(err)
 	}
+}
+
+func Example_readmeIAP() {
+	ctx := context.Background()
+
+	keys, err := jwks.New(ctx, "https://www.gstatic.com/iap/verify/public_key-jwk")
+	ext, err := jwtverify.New(keys,
+		jwtverify.WithTokenSource(jwtverify.FromHeader("X-Goog-Iap-Jwt-Assertion")),
+		jwtverify.WithIssuer("https://cloud.google.com/iap"),
+		jwtverify.WithAudience("/projects/123456789/global/backendServices/987654321"))
+	_, _ = ext, err
+}
+
+// appUsers stands for the app's own table of users.
+type appUsers struct{}
+
+type appUser struct{ Email, Phone, FirstName string }
+
+func (appUsers) ByID(context.Context, string) (appUser, error) { return appUser{}, sql.ErrNoRows }
+
+func Example_readmeProfileLoader() {
+	var client middleware.Directory
+	var ext identity.Extractor
+	var users appUsers
+
+	m, err := middleware.New(client, middleware.WithExtractor(ext),
+		middleware.WithProfileLoader(func(ctx context.Context, id identity.Identity) (identity.Profile, error) {
+			u, err := users.ByID(ctx, id.Identifier) // your database
+			if errors.Is(err, sql.ErrNoRows) {
+				return identity.Profile{}, nil // not ours: synced with what the token carried
+			}
+			return identity.Profile{Email: u.Email, PhoneNumber: u.Phone, FirstName: u.FirstName}, err
+		}))
+	_, _ = m, err
 }

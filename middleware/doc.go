@@ -53,7 +53,7 @@
 // loader before its API call, never the request, once per sync (a user's
 // requests during the load join it; hits load nothing), and sends the
 // loader's non-empty fields over the token's. A loader error is retried
-// like a transient API failure (Reason "loader") and never pauses the API.
+// like a transient API failure (Reason "profile_loader") and never pauses the API.
 // When a profile changes in the database, Reload syncs it now; otherwise
 // the TTL brings it within a day.
 //

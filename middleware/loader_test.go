@@ -209,7 +209,7 @@ func TestLoaderErrorsEndTheSyncWhenSpentOrFinal(t *testing.T) {
 	require.Len(t, out.all(), 2)
 	for _, o := range out.all() {
 		assert.Equal(t, middleware.Failed, o.Kind)
-		assert.Equal(t, middleware.ReasonLoader, o.Reason)
+		assert.Equal(t, middleware.ReasonProfileLoader, o.Reason)
 		assert.Zero(t, o.Attempts, "no API call")
 	}
 	assert.Zero(t, srv.Calls())

@@ -15,16 +15,16 @@ type Reason string
 
 // The reasons Classify returns.
 const (
-	ReasonRateLimited  Reason = "rate_limited" // 429
-	ReasonUnauthorized Reason = "unauthorized" // 401, 403: bad credentials
-	ReasonClientError  Reason = "client_error" // other 4xx, an invalid identifier or attribute
-	ReasonServerError  Reason = "server_error" // 5xx
-	ReasonNetwork      Reason = "network"      // no answer: transport error, timeout, 408
-	ReasonQueueFull    Reason = "queue_full"   // dropped: ErrQueueFull
-	ReasonClosed       Reason = "closed"       // dropped: ErrClosed
-	ReasonSuperseded   Reason = "superseded"   // not sent: ErrSuperseded
-	ReasonLoader       Reason = "loader"       // not sent: the ProfileLoader failed (ErrProfileLoader)
-	ReasonOther        Reason = "other"        // anything else
+	ReasonRateLimited   Reason = "rate_limited"   // 429
+	ReasonUnauthorized  Reason = "unauthorized"   // 401, 403: bad credentials
+	ReasonClientError   Reason = "client_error"   // other 4xx, an invalid identifier or attribute
+	ReasonServerError   Reason = "server_error"   // 5xx
+	ReasonNetwork       Reason = "network"        // no answer: transport error, timeout, 408
+	ReasonQueueFull     Reason = "queue_full"     // dropped: ErrQueueFull
+	ReasonClosed        Reason = "closed"         // dropped: ErrClosed
+	ReasonSuperseded    Reason = "superseded"     // not sent: ErrSuperseded
+	ReasonProfileLoader Reason = "profile_loader" // not sent: the ProfileLoader failed (ErrProfileLoader)
+	ReasonOther         Reason = "other"          // anything else
 )
 
 // Classify says why err ended a sync; "" for nil. It reads the methods the
@@ -41,7 +41,7 @@ func Classify(err error) Reason {
 	case errors.Is(err, ErrSuperseded):
 		return ReasonSuperseded
 	case errors.Is(err, ErrProfileLoader):
-		return ReasonLoader // whatever the loader's error says: the API was not called
+		return ReasonProfileLoader // whatever the loader's error says: the API was not called
 	}
 	if status, ok := httpStatus(err); ok {
 		switch {

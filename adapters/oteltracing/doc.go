@@ -39,7 +39,8 @@
 //	http.response.status_code   the API's answer, when it failed with one     upsert
 //	error.type                  the middleware.Reason: rate_limited,          both
 //	                            unauthorized, client_error, server_error,
-//	                            network, queue_full, closed, other
+//	                            network, profile_loader, queue_full,
+//	                            closed, other
 //
 // A failed call, and a sync that did not end synced, has status Error with
 // the reason as its description. Error messages are not recorded: they may

@@ -29,6 +29,7 @@ var failureReasons = []middleware.Reason{
 	middleware.ReasonClientError,
 	middleware.ReasonServerError,
 	middleware.ReasonNetwork,
+	middleware.ReasonProfileLoader,
 	middleware.ReasonOther,
 }
 

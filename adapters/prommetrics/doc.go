@@ -45,8 +45,9 @@
 //
 // reason is one of rate_limited (429), unauthorized (401, 403: the API key or
 // secret), client_error (other 4xx: the API refused this user's profile),
-// server_error (5xx), network (no answer: connection error, timeout, 408) and
-// other; every one is exported from the start, at zero. result is success or
+// server_error (5xx), network (no answer: connection error, timeout, 408),
+// profile_loader (middleware.WithProfileLoader's loader failed: the API was
+// not called) and other; every one is exported from the start, at zero. result is success or
 // one of the same reasons, for each API call, retries and probes included.
 // A sync fails for good when the API refuses the user (client_error: never
 // retried) or when its retry budget (middleware.WithMaxAttempts) runs out;

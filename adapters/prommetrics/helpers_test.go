@@ -159,7 +159,7 @@ func (w metrics) values() map[string]float64 {
 	}
 	for _, r := range []middleware.Reason{
 		middleware.ReasonRateLimited, middleware.ReasonUnauthorized, middleware.ReasonClientError,
-		middleware.ReasonServerError, middleware.ReasonNetwork, middleware.ReasonOther,
+		middleware.ReasonServerError, middleware.ReasonNetwork, middleware.ReasonProfileLoader, middleware.ReasonOther,
 	} {
 		v[`autoidentify_sync_failures_total{reason="`+string(r)+`"}`] = w.failures[r]
 	}

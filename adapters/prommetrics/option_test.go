@@ -107,12 +107,14 @@ autoidentify_sync_synced_total{middleware="api"} 2
 autoidentify_sync_failures_total{middleware="admin",reason="client_error"} 0
 autoidentify_sync_failures_total{middleware="admin",reason="network"} 0
 autoidentify_sync_failures_total{middleware="admin",reason="other"} 0
+autoidentify_sync_failures_total{middleware="admin",reason="profile_loader"} 0
 autoidentify_sync_failures_total{middleware="admin",reason="rate_limited"} 0
 autoidentify_sync_failures_total{middleware="admin",reason="server_error"} 0
 autoidentify_sync_failures_total{middleware="admin",reason="unauthorized"} 0
 autoidentify_sync_failures_total{middleware="api",reason="client_error"} 0
 autoidentify_sync_failures_total{middleware="api",reason="network"} 0
 autoidentify_sync_failures_total{middleware="api",reason="other"} 0
+autoidentify_sync_failures_total{middleware="api",reason="profile_loader"} 0
 autoidentify_sync_failures_total{middleware="api",reason="rate_limited"} 0
 autoidentify_sync_failures_total{middleware="api",reason="server_error"} 0
 autoidentify_sync_failures_total{middleware="api",reason="unauthorized"} 0
