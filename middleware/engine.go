@@ -91,11 +91,11 @@ type job struct {
 	attempts atomic.Int32
 
 	// Owned by the worker running the job.
-	failures      int              // attempts failed in a row: the retry budget
-	waited        time.Duration    // polls for a busy user, in all (see maxBusyWait)
-	loaded        bool             // loadedProfile is the ProfileLoader's answer for loadedVersion
-	loadedVersion uint64           //
-	loadedProfile identity.Profile //
+	failures      int           // attempts failed in a row: the retry budget
+	waited        time.Duration // polls for a busy user, in all (see maxBusyWait)
+	loaded        bool          // loadedProfile is the ProfileLoader's answer for the job's loadedVersion
+	loadedVersion uint64
+	loadedProfile identity.Profile
 
 	// Guarded by engine.mu.
 	id         identity.Identity // with the newest profile asked for
