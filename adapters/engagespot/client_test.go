@@ -228,7 +228,7 @@ func TestBaseURLWithPathPrefix(t *testing.T) {
 		got = r.URL.EscapedPath()
 	}))
 	t.Cleanup(ts.Close)
-	c, err := engagespot.New("k", "s", engagespot.WithBaseURL(ts.URL+"/my%20proxy/v3/"))
+	c, err := engagespot.New("k", "s", engagespot.WithBaseURL(ts.URL+"/my%20proxy/v3/"), engagespot.WithHTTPClient(ts.Client()))
 	require.NoError(t, err)
 	require.NoError(t, c.Upsert(t.Context(), identity.Identity{Identifier: "a b/c"}))
 	assert.Equal(t, "/my%20proxy/v3/users/a%20b%2Fc", got)

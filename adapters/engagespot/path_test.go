@@ -84,7 +84,8 @@ func TestIdentifierEscaping(t *testing.T) {
 			// On the wire: the raw request line.
 			w, ts := newWire(t)
 			defer ts.Close()
-			c2, err := engagespot.New("k", "s", engagespot.WithBaseURL(ts.URL+"/v3"))
+			c2, err := engagespot.New("k", "s", engagespot.WithBaseURL(ts.URL+"/v3"),
+				engagespot.WithHTTPClient(ts.Client())) // its own transport: a parallel test closing its server closes the default transport's idle connections
 			require.NoError(t, err)
 			require.NoError(t, c2.Upsert(t.Context(), identity.Identity{Identifier: id}))
 			checkSegment(t, w.take(), id)
