@@ -13,12 +13,16 @@ import (
 // failures in a row) or rejects the credentials, rather than hammering it:
 // workers wait at the breaker, keeping their jobs, until a cool-down has
 // passed; then one call, the probe, tests the API. Success resumes every
-// worker; failure pauses again. A pause and a resumption are logged once.
+// worker; failure pauses again. A pause is logged when it begins, again
+// every remind while it lasts (with the syncs waiting), and once when it
+// ends.
 type breaker struct {
 	threshold int
 	cooldown  time.Duration
 	limit     time.Duration // caps a Retry-After that lengthens a pause
+	remind    time.Duration // how often a pause that lasts is logged again
 	afterFunc func(time.Duration, func()) func() bool
+	waiting   func() int // the syncs waiting: the engine's pending jobs; called without mu
 	log       *slog.Logger
 
 	mu        sync.Mutex
@@ -30,6 +34,14 @@ type breaker struct {
 	stopTimer func() bool
 	pauses    int  // identifies the current pause to its timer
 	closed    bool // no timer may be started
+
+	// The pause as operators see it: from the failure that began it to the
+	// call that ended it, however many probes failed between.
+	reason     Reason    // why: the failure's (unauthorized: the credentials)
+	fix        string    // what to do about it, if the configuration is at fault
+	since      time.Time // zero when not paused
+	episode    int       // identifies the pause to its reminder
+	stopRemind func() bool
 }
 
 // result is what one pass through the breaker came to.
@@ -75,8 +87,9 @@ func (p *pass) end(r result, err error) {
 	}
 }
 
-func newBreaker(threshold int, cooldown, limit time.Duration, afterFunc func(time.Duration, func()) func() bool, log *slog.Logger) *breaker {
-	return &breaker{threshold: threshold, cooldown: cooldown, limit: limit, afterFunc: afterFunc, log: log, wake: make(chan struct{})}
+func newBreaker(c *config, waiting func() int, log *slog.Logger) *breaker {
+	return &breaker{threshold: c.pauseAfter, cooldown: c.pauseFor, limit: c.retryMax, remind: c.pauseReminder,
+		afterFunc: c.afterFunc, waiting: waiting, log: log, wake: make(chan struct{})}
 }
 
 // wait returns when a call may go: at once unless paused; when paused, after
@@ -111,7 +124,16 @@ func (b *breaker) wait(ctx context.Context) (probe bool, err error) {
 // returned without error is followed by exactly one done.
 func (b *breaker) done(probe bool, r result, err error) {
 	b.mu.Lock()
-	defer b.mu.Unlock()
+	resumed, since := b.record(probe, r, err)
+	b.mu.Unlock()
+	if resumed {
+		b.log.Info("middleware: API calls resumed", "paused_for", roundDuration(time.Since(since)), "waiting", b.waiting())
+	}
+}
+
+// record is done's work under mu; it reports whether the call ended a pause
+// begun at since.
+func (b *breaker) record(probe bool, r result, err error) (resumed bool, since time.Time) {
 	if probe {
 		b.probing = false
 	}
@@ -126,7 +148,8 @@ func (b *breaker) done(probe bool, r result, err error) {
 			b.paused = false
 			b.stop()
 			b.broadcast()
-			b.log.Info("middleware: API calls resumed")
+			resumed, since = true, b.since
+			b.endEpisode()
 		}
 	case transient:
 		b.failures++
@@ -134,6 +157,7 @@ func (b *breaker) done(probe bool, r result, err error) {
 			b.pause(retryAfter(err))
 		} else if !b.paused && b.failures >= b.threshold {
 			b.pause(retryAfter(err))
+			b.beginEpisode(Classify(err), "")
 			b.log.Error("middleware: API calls paused: failing repeatedly",
 				append([]any{"failures", b.failures, "cooldown", b.cooldownFor(retryAfter(err))}, causeAttrs(err)...)...)
 			b.log.Debug("middleware: why API calls stopped", "err", err)
@@ -144,17 +168,72 @@ func (b *breaker) done(probe bool, r result, err error) {
 		} else if !b.paused {
 			b.pause(0)
 			if notFound(err) { // to an upsert: the wrong URL
+				b.beginEpisode(Classify(err), "give the API's base URL with its version path, e.g. https://api.engagespot.co/v3")
 				b.log.Error("middleware: API calls paused: the API answered 404 to a user upsert, so the base URL is wrong",
-					append([]any{"fix", "give the API's base URL with its version path, e.g. https://api.engagespot.co/v3",
-						"cooldown", b.cooldown}, causeAttrs(err)...)...)
+					append([]any{"fix", b.fix, "cooldown", b.cooldown}, causeAttrs(err)...)...)
 			} else {
+				b.beginEpisode(Classify(err), "check the API key and secret (ENGAGESPOT_API_KEY, ENGAGESPOT_API_SECRET)")
 				b.log.Error("middleware: API calls paused: credentials rejected",
-					append([]any{"fix", "check the API key and secret (ENGAGESPOT_API_KEY, ENGAGESPOT_API_SECRET)",
-						"cooldown", b.cooldown}, causeAttrs(err)...)...)
+					append([]any{"fix", b.fix, "cooldown", b.cooldown}, causeAttrs(err)...)...)
 			}
 			b.log.Debug("middleware: why API calls stopped", "err", err)
 		}
 	}
+	return resumed, since
+}
+
+// beginEpisode records why a pause began, and schedules its reminder; mu is
+// held.
+func (b *breaker) beginEpisode(reason Reason, fix string) {
+	b.reason, b.fix, b.since = reason, fix, time.Now()
+	b.episode++
+	b.scheduleReminder()
+}
+
+// endEpisode forgets the pause that ended; mu is held.
+func (b *breaker) endEpisode() {
+	b.reason, b.fix, b.since = "", "", time.Time{}
+	if b.stopRemind != nil {
+		b.stopRemind()
+		b.stopRemind = nil
+	}
+}
+
+// scheduleReminder logs the pause again after remind, if it still lasts;
+// mu is held.
+func (b *breaker) scheduleReminder() {
+	if b.closed || b.remind <= 0 {
+		return
+	}
+	episode := b.episode
+	b.stopRemind = b.afterFunc(b.remind, func() { b.remindOf(episode) })
+}
+
+// remindOf logs that the pause episode still lasts, and schedules the next
+// reminder.
+func (b *breaker) remindOf(episode int) {
+	b.mu.Lock()
+	if !b.paused || b.episode != episode || b.closed {
+		b.mu.Unlock()
+		return
+	}
+	reason, fix, since := b.reason, b.fix, b.since
+	b.scheduleReminder()
+	b.mu.Unlock()
+	attrs := []any{"reason", string(reason), "paused_for", roundDuration(time.Since(since)), "waiting", b.waiting()}
+	if fix != "" {
+		attrs = append(attrs, "fix", fix)
+	}
+	b.log.Warn("middleware: API calls still paused", attrs...)
+}
+
+// roundDuration rounds d for a log line: to the second, or the millisecond
+// below one.
+func roundDuration(d time.Duration) time.Duration {
+	if d < time.Second {
+		return d.Round(time.Millisecond)
+	}
+	return d.Round(time.Second)
 }
 
 // causeAttrs says why a call failed without what may be personal data: the
@@ -209,10 +288,11 @@ func (b *breaker) stop() {
 	}
 }
 
-func (b *breaker) isPaused() bool {
+// state reports whether calls are paused, why, and since when.
+func (b *breaker) state() (paused bool, reason Reason, since time.Time) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return b.paused
+	return b.paused, b.reason, b.since
 }
 
 // close cancels a pending cool-down, and any later one, so that no timer
@@ -222,4 +302,8 @@ func (b *breaker) close() {
 	defer b.mu.Unlock()
 	b.closed = true
 	b.stop()
+	if b.stopRemind != nil {
+		b.stopRemind()
+		b.stopRemind = nil
+	}
 }

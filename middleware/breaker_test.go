@@ -38,6 +38,18 @@ func (m *manualTimers) afterFunc(d time.Duration, f func()) func() bool {
 
 func (m *manualTimers) fire(i int) { m.mu.Lock(); f := m.f[i]; m.mu.Unlock(); f() }
 
+// testBreaker is a breaker without reminders, whose timers are the
+// cool-downs alone.
+func testBreaker(threshold int, cooldown, limit time.Duration, afterFunc func(time.Duration, func()) func() bool, log *slog.Logger) *breaker {
+	c := &config{pauseAfter: threshold, pauseFor: cooldown, retryMax: limit, afterFunc: afterFunc}
+	return newBreaker(c, func() int { return 0 }, log)
+}
+
+func paused(b *breaker) bool {
+	p, _, _ := b.state()
+	return p
+}
+
 // waiter runs b.wait in the background.
 func waiter(b *breaker) chan bool {
 	got := make(chan bool, 1)
@@ -53,16 +65,16 @@ func waiter(b *breaker) chan bool {
 func TestBreakerPausesProbesAndResumes(t *testing.T) {
 	t.Parallel()
 	timers := &manualTimers{}
-	b := newBreaker(2, time.Minute, time.Hour, timers.afterFunc, slog.New(slog.DiscardHandler))
+	b := testBreaker(2, time.Minute, time.Hour, timers.afterFunc, slog.New(slog.DiscardHandler))
 	down := statusError{status: 503}
 
 	b.done(false, transient, down)
-	assert.False(t, b.isPaused(), "one failure")
+	assert.False(t, paused(b), "one failure")
 	b.done(false, reachable, nil)
 	b.done(false, transient, down)
-	assert.False(t, b.isPaused(), "a success in between resets the count")
+	assert.False(t, paused(b), "a success in between resets the count")
 	b.done(false, transient, down)
-	require.True(t, b.isPaused())
+	require.True(t, paused(b))
 	assert.Equal(t, []time.Duration{time.Minute}, timers.d)
 
 	w1, w2 := waiter(b), waiter(b)
@@ -85,7 +97,7 @@ func TestBreakerPausesProbesAndResumes(t *testing.T) {
 	b.done(true, noCall, nil) // the probe needed no call after all: the other may probe
 	assert.True(t, <-other)
 	b.done(true, transient, statusError{status: 429, after: 3 * time.Minute})
-	assert.True(t, b.isPaused())
+	assert.True(t, paused(b))
 	assert.Equal(t, 3*time.Minute, timers.d[1], "a Retry-After lengthens the pause")
 
 	timers.fire(0) // the first pause's timer, late: ignored
@@ -95,7 +107,7 @@ func TestBreakerPausesProbesAndResumes(t *testing.T) {
 	timers.fire(1)
 	assert.True(t, <-waiter(b))
 	b.done(true, reachable, nil)
-	assert.False(t, b.isPaused())
+	assert.False(t, paused(b))
 	probe, err := b.wait(context.Background())
 	assert.NoError(t, err)
 	assert.False(t, probe, "resumed: no probe")
@@ -103,9 +115,9 @@ func TestBreakerPausesProbesAndResumes(t *testing.T) {
 
 func TestBreakerWaitEndsWithItsContext(t *testing.T) {
 	t.Parallel()
-	b := newBreaker(1, time.Minute, time.Hour, (&manualTimers{}).afterFunc, slog.New(slog.DiscardHandler))
+	b := testBreaker(1, time.Minute, time.Hour, (&manualTimers{}).afterFunc, slog.New(slog.DiscardHandler))
 	b.done(false, rejectedCredentials, statusError{status: 401})
-	require.True(t, b.isPaused(), "bad credentials pause at once")
+	require.True(t, paused(b), "bad credentials pause at once")
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	_, err := b.wait(ctx)

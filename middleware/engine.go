@@ -68,17 +68,18 @@ type engine struct {
 	noUser                                                       perCore // requests without a user
 	inFlight                                                     atomic.Int64
 
-	mu            sync.Mutex
-	pending       map[string]*job         // by identifier: the jobs not yet ended
-	erased        map[string]time.Time    // by identifier: erased until then (Erase)
-	alone         map[string]struct{}     // by identifier: synced while the Store was down (see syncedAlone)
-	tracked       map[string]*PendingSync // by identifier: what a StoreQueue has yet to hear; nil for a job ended (see queue.go)
-	owed          map[string]*storeWrite  // by identifier: what the Store has yet to hear (see fleet.go)
-	writing       sync.WaitGroup          // owed writes being retried
-	closing       bool
-	dropping      bool // the queue is full: logged once, until it accepts again
-	aloneOverflow bool // more users were synced alone than alone holds
-	left          bool // told the StoreQueue this instance is gone
+	mu             sync.Mutex
+	pending        map[string]*job         // by identifier: the jobs not yet ended
+	erased         map[string]time.Time    // by identifier: erased until then (Erase)
+	alone          map[string]struct{}     // by identifier: synced while the Store was down (see syncedAlone)
+	tracked        map[string]*PendingSync // by identifier: what a StoreQueue has yet to hear; nil for a job ended (see queue.go)
+	owed           map[string]*storeWrite  // by identifier: what the Store has yet to hear (see fleet.go)
+	writing        sync.WaitGroup          // owed writes being retried
+	closing        bool
+	fullSince      time.Time // the queue refused a job then, and has accepted none since: logged once
+	storeDownSince time.Time // the Store's calls have failed since then; zero while it answers
+	aloneOverflow  bool      // more users were synced alone than alone holds
+	left           bool      // told the StoreQueue this instance is gone
 
 	trackMu sync.Mutex // one batch at a time goes to the StoreQueue
 }
@@ -168,7 +169,7 @@ func newEngine(dir Directory, c *config) *engine {
 		e.wg.Go(func() { e.clock.run(e.stop) })
 	}
 	e.cache = newCache(c.cacheSize, c.ttl, e.clock, e.randN)
-	e.breaker = newBreaker(c.pauseAfter, c.pauseFor, c.retryMax, c.afterFunc, log)
+	e.breaker = newBreaker(c, e.pendingLen, log)
 	for range c.workers {
 		e.wg.Go(e.work)
 	}
@@ -328,8 +329,10 @@ func (e *engine) submit(req context.Context, id identity.Identity, fp uint64, k 
 		}
 	}
 	if err != nil {
-		startDropping := err == ErrQueueFull && !e.dropping
-		e.dropping = e.dropping || startDropping
+		startDropping := err == ErrQueueFull && e.fullSince.IsZero()
+		if startDropping {
+			e.fullSince = time.Now()
+		}
 		e.mu.Unlock()
 		if startDropping {
 			e.log.Warn("middleware: sync queue full: new users are dropped and tried again on their next request",
@@ -340,8 +343,8 @@ func (e *engine) submit(req context.Context, id identity.Identity, fp uint64, k 
 	}
 	e.pending[id.Identifier] = j
 	e.trackLocked(j)
-	stopDropping := e.dropping
-	e.dropping = false
+	stopDropping := !e.fullSince.IsZero()
+	e.fullSince = time.Time{}
 	e.mu.Unlock()
 	e.queued.Add(1)
 	if stopDropping {
@@ -790,10 +793,19 @@ func (e *engine) close(ctx context.Context) error {
 	return err
 }
 
+// pendingLen is how many jobs have not ended.
+func (e *engine) pendingLen() int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return len(e.pending)
+}
+
 func (e *engine) stats() Stats {
 	e.mu.Lock()
 	pending := len(e.pending)
+	fullSince, storeDownSince := e.fullSince, e.storeDownSince
 	e.mu.Unlock()
+	paused, pauseReason, pausedSince := e.breaker.state()
 	return Stats{
 		Hits:       e.cache.hits(),
 		NoUser:     e.noUser.load(),
@@ -807,7 +819,14 @@ func (e *engine) stats() Stats {
 		InFlight:   int(e.inFlight.Load()),
 		QueueLen:   len(e.queue),
 		Pending:    pending,
-		Paused:     e.breaker.isPaused(),
+		Paused:     paused,
+
+		PauseReason:    pauseReason,
+		PausedSince:    pausedSince,
+		QueueFull:      pending >= e.queueSize,
+		QueueFullSince: fullSince,
+		StoreDown:      !storeDownSince.IsZero(),
+		StoreDownSince: storeDownSince,
 
 		Cached:    e.cache.len(),
 		CacheSize: int(e.cache.size),

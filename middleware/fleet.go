@@ -75,13 +75,19 @@ func (e *engine) syncedAlone(identifier string) {
 	}
 }
 
-// storeAnswered is told whether a Store call just worked: the first that
-// does after an outage forgets the users synced alone meanwhile.
+// storeAnswered is told whether a Store call just worked, for readiness
+// (Stats.StoreDown); the first that does after an outage forgets the users
+// synced alone meanwhile.
 func (e *engine) storeAnswered(ok bool) {
+	e.mu.Lock()
 	if !ok {
+		if e.storeDownSince.IsZero() {
+			e.storeDownSince = time.Now()
+		}
+		e.mu.Unlock()
 		return
 	}
-	e.mu.Lock()
+	e.storeDownSince = time.Time{}
 	if len(e.alone) == 0 {
 		e.mu.Unlock()
 		return
@@ -185,10 +191,14 @@ func (e *engine) write(identifier string, w *storeWrite) error {
 func (e *engine) send(identifier string, w *storeWrite) error {
 	ctx, cancel := context.WithTimeout(context.Background(), e.attemptTimeout)
 	defer cancel()
+	var err error
 	if w.done {
-		return e.store.Done(ctx, identifier, w.fp, w.observed) // the Store logs its outages
+		err = e.store.Done(ctx, identifier, w.fp, w.observed) // the Store logs its outages
+	} else {
+		err = e.store.Release(ctx, identifier)
 	}
-	return e.store.Release(ctx, identifier)
+	e.storeAnswered(err == nil || errors.Is(err, ErrSuperseded))
+	return err
 }
 
 // paid settles w after a write that ended with err: done, or retried after

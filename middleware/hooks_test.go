@@ -182,7 +182,7 @@ func TestClassify(t *testing.T) {
 // and Flush do, so Stats().Paused already shows what the call did.
 func TestStatsAgreeWithTheHooks(t *testing.T) {
 	t.Parallel()
-	const cooldown = time.Minute
+	const cooldown = 90 * time.Second // not DefaultPauseReminder: the test tells their timers apart
 	type seen struct {
 		hook   string
 		paused bool

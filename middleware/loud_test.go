@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -114,7 +115,7 @@ func TestRouteThatNeverFindsAUserWarnsOnce(t *testing.T) {
 // how to fix it, and no user is remembered as refused.
 func TestNotFoundOnUpsertPausesAsAConfigurationError(t *testing.T) {
 	t.Parallel()
-	const cooldown = time.Minute
+	const cooldown = 90 * time.Second // not DefaultPauseReminder: the test tells their timers apart
 	ts := &timers{}
 	var log logs
 	m, srv := setup(t, ts.option(), log.option(), middleware.WithWorkers(1), middleware.WithPause(100, cooldown))
@@ -198,4 +199,38 @@ func TestNoPersonalDataAtInfo(t *testing.T) {
 			assert.Contains(t, out, "user_hash="+identity.ShortHash(id))
 		}
 	}
+}
+
+// A pause keeps saying so: the Error when it begins, a Warn every
+// WithPauseReminder with how long and how many wait, an Info when it ends.
+func TestPauseKeepsSayingSo(t *testing.T) {
+	t.Parallel()
+	const cooldown, remind = 90 * time.Second, 7 * time.Minute
+	ts := &timers{}
+	var log logs
+	m, srv := setup(t, ts.option(), log.option(), middleware.WithWorkers(1),
+		middleware.WithPause(100, cooldown), middleware.WithPauseReminder(remind))
+	h := m.Handler(echo)
+	srv.FailAlways(http.StatusUnauthorized)
+	ann, bob := user("ann", ""), user("bob", "")
+	serve(h, &ann)
+	waitFor(t, "the pause", func() bool { return m.Stats().Paused })
+	serve(h, &bob)
+	isReminder := func(d time.Duration) bool { return d == remind }
+
+	require.Equal(t, 1, ts.fire(isReminder))
+	reminder := regexp.MustCompile(`level=WARN msg="middleware: API calls still paused" reason=unauthorized paused_for=\S+ waiting=2 fix="check the API key and secret`)
+	assert.Len(t, reminder.FindAllString(log.String(), -1), 1, log.String())
+	require.Equal(t, 1, ts.fire(isReminder), "and again, while it lasts")
+	assert.Len(t, reminder.FindAllString(log.String(), -1), 2)
+
+	srv.ClearFaults()
+	require.Equal(t, 1, ts.fire(func(d time.Duration) bool { return d == cooldown }))
+	waitFor(t, "the resumption", func() bool { return !m.Stats().Paused })
+	assert.Regexp(t, `level=INFO msg="middleware: API calls resumed" paused_for=\S+ waiting=2`, log.String())
+	assert.Zero(t, ts.fire(isReminder), "no reminder once it ended")
+	ts.fire(func(time.Duration) bool { return true })
+	flush(t, m)
+	assert.Len(t, srv.Users(), 2)
+	assert.Equal(t, 1, log.count("API calls paused"), "the start is logged once")
 }

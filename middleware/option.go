@@ -41,6 +41,8 @@ const (
 	// DefaultPauseFor is how long a pause lasts before one call probes
 	// whether the API is back.
 	DefaultPauseFor = 30 * time.Second
+	// DefaultPauseReminder is how often a pause that lasts is logged again.
+	DefaultPauseReminder = time.Minute
 )
 
 // An Option configures New or With. Most configure the whole middleware and
@@ -64,6 +66,7 @@ type config struct {
 	retryMax       time.Duration
 	pauseAfter     int
 	pauseFor       time.Duration
+	pauseReminder  time.Duration
 	secure         bool
 	signer         TokenSigner
 	store          Store
@@ -93,6 +96,7 @@ func defaultConfig() config {
 		retryMax:       DefaultRetryMax,
 		pauseAfter:     DefaultPauseAfter,
 		pauseFor:       DefaultPauseFor,
+		pauseReminder:  DefaultPauseReminder,
 		afterFunc:      func(d time.Duration, f func()) func() bool { return time.AfterFunc(d, f).Stop },
 		randN:          rand.Int64N,
 	}
@@ -234,6 +238,15 @@ func WithPause(after int, cooldown time.Duration) Option {
 		}
 		return positive("Pause", cooldown)
 	})
+}
+
+// WithPauseReminder sets how often a pause that lasts is logged again, at
+// Warn, with its reason, how long it has lasted, the syncs waiting and, for a
+// rejected configuration, the fix. The pause's start (Error) and its end
+// (Info, with what was waiting) are logged once each. Default:
+// DefaultPauseReminder.
+func WithPauseReminder(every time.Duration) Option {
+	return global("PauseReminder", func(c *config) error { c.pauseReminder = every; return positive("PauseReminder", every) })
 }
 
 // WithSecureMode(true) mirrors Engagespot's secure mode: requests are still

@@ -88,7 +88,9 @@ func (e *engine) sendTracked(force bool) bool {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), e.attemptTimeout)
 	defer cancel()
-	if err := e.queueStore.Track(ctx, accepted, finished); err != nil {
+	err := e.queueStore.Track(ctx, accepted, finished)
+	e.storeAnswered(err == nil)
+	if err != nil {
 		e.mu.Lock()
 		for id, p := range batch {
 			if _, newer := e.tracked[id]; !newer {

@@ -146,7 +146,7 @@ func TestFailedForGoodIsTriedAgainOnTheNextRequest(t *testing.T) {
 
 func TestOutagePausesThenRecoversWithNobodyLost(t *testing.T) {
 	t.Parallel()
-	const cooldown = time.Minute
+	const cooldown = 90 * time.Second // not DefaultPauseReminder: the test tells their timers apart
 	ts := &timers{}
 	var out outcomes
 	var log logs
@@ -180,7 +180,7 @@ func TestOutagePausesThenRecoversWithNobodyLost(t *testing.T) {
 	// After the cool-down, one probe; it fails, and the pause goes on.
 	require.Equal(t, 1, ts.fire(isCooldown))
 	waitCalls(t, srv, 3)
-	waitFor(t, "the next cool-down", func() bool { return ts.pendingCount() == 2 }) // the probe's retry, the cool-down
+	waitFor(t, "the next cool-down", func() bool { return ts.pendingCount() == 3 }) // the probe's retry, the cool-down, the pause's reminder
 	assert.True(t, m.Stats().Paused)
 	assert.Equal(t, 3, srv.Calls(), "one probe per cool-down")
 
@@ -200,7 +200,7 @@ func TestOutagePausesThenRecoversWithNobodyLost(t *testing.T) {
 
 func TestRejectedCredentialsPauseAtOnce(t *testing.T) {
 	t.Parallel()
-	const cooldown = time.Minute
+	const cooldown = 90 * time.Second // not DefaultPauseReminder: the test tells their timers apart
 	ts := &timers{}
 	var log logs
 	m, srv := setup(t, ts.option(), log.option(), middleware.WithWorkers(1), middleware.WithPause(100, cooldown))

@@ -1,7 +1,9 @@
 package middleware
 
+import "time"
+
 // Stats are the middleware's counters since New. Counters only grow; the
-// last four are levels at the time of the call.
+// fields from InFlight on are levels at the time of the call.
 type Stats struct {
 	Hits       uint64 // requests (and Ensure calls) whose user was synced already: nothing to do
 	Misses     uint64 // requests (and Ensure and Reload calls) that needed a sync, or whose profile was refused
@@ -17,6 +19,14 @@ type Stats struct {
 	QueueLen int  // jobs waiting for a worker
 	Pending  int  // jobs not yet ended: queued, running or waiting to retry
 	Paused   bool // API calls are paused (see WithPause)
+
+	// What Readiness reads.
+	PauseReason    Reason    // why calls are paused: the failure that began the pause (ReasonUnauthorized: rejected credentials); "" if they are not
+	PausedSince    time.Time // when the pause began, however many probes failed since
+	QueueFull      bool      // Pending has reached WithQueueSize: new users are dropped
+	QueueFullSince time.Time // when the queue last refused a job, if it has accepted none since
+	StoreDown      bool      // with WithStore: the Store's last call failed (the instance syncs alone)
+	StoreDownSince time.Time // when its calls began to fail
 
 	Cached    int // users the cache holds now (synced or refused, some maybe expired)
 	CacheSize int // the most it holds: WithCacheSize, exactly, however users spread over its shards
