@@ -64,9 +64,11 @@ type engine struct {
 	closed chan struct{} // closed when the first Close returns
 	wg     sync.WaitGroup
 
-	misses, queued, synced, dropped, failed, superseded, retries atomic.Uint64
-	noUser                                                       perCore // requests without a user
-	inFlight                                                     atomic.Int64
+	misses, queued, dropped, failed, superseded, retries atomic.Uint64
+	synced                                               atomic.Uint64 // API calls of this instance's that succeeded: summed over a fleet, the calls the API accepted
+	syncedByFleet                                        atomic.Uint64 // jobs that ended Synced because another instance had synced the user
+	noUser                                               noUsers       // requests without a user
+	inFlight                                             atomic.Int64
 
 	mu             sync.Mutex
 	pending        map[string]*job         // by identifier: the jobs not yet ended
@@ -106,6 +108,7 @@ type job struct {
 	fence      time.Time         // a deletion began then: a profile observed by then is not sent (see fence)
 	calling    bool              // the Directory call is under way: a deletion waits for it
 	ended      bool
+	byFleet    bool          // ends Synced on the Store's word that another instance synced the user
 	maxTTL     time.Duration // if positive, the user is remembered no longer (see settle)
 	err        error         // the outcome's; read it once done is closed
 	lastErr    error         // the last attempt's, if it failed
@@ -396,6 +399,7 @@ func (e *engine) step(j *job) (again bool) {
 
 	e.mu.Lock()
 	id, version, observed, ended, fenced := j.id, j.version, j.observed, j.ended, j.fencedLocked()
+	j.byFleet = false
 	e.mu.Unlock()
 	switch {
 	case ended:
@@ -418,6 +422,9 @@ func (e *engine) step(j *job) (again bool) {
 		case err != nil: // the Store is down (and says so): go on alone
 			alone = true
 		case answer == LeaseSynced:
+			e.mu.Lock()
+			j.byFleet = true
+			e.mu.Unlock()
 			return e.settle(j, version, Synced, nil, synced, remaining)
 		case answer == LeaseSuperseded && remaining > 0:
 			// Erased: not asked again with this profile while it lasts.
@@ -532,6 +539,9 @@ func (e *engine) attempt(j *job, id identity.Identity, p *pass) (err error) {
 	e.mu.Unlock()
 	if n > 1 {
 		e.retries.Add(1)
+	}
+	if err == nil {
+		e.synced.Add(1)
 	}
 	if e.ctx.Err() == nil { // else Close gave up: this failure says nothing about the API
 		p.end(resultOf(err), err)
@@ -678,6 +688,7 @@ func (e *engine) endLocked(j *job, kind OutcomeKind, err error, st state) (o Out
 		Duration:   time.Since(j.start),
 		Err:        err,
 		Reason:     Classify(err),
+		ByFleet:    kind == Synced && j.byFleet,
 	}, true
 }
 
@@ -690,9 +701,11 @@ func (e *engine) report(ctx context.Context, j *job, o Outcome) {
 	}
 	switch o.Kind {
 	case Synced:
-		e.synced.Add(1)
+		if o.ByFleet {
+			e.syncedByFleet.Add(1)
+		}
 		if e.log.Enabled(ctx, slog.LevelDebug) {
-			e.log.DebugContext(ctx, "middleware: user synced", "user", o.Identifier, "attempts", o.Attempts, "took", o.Duration)
+			e.log.DebugContext(ctx, "middleware: user synced", "user", o.Identifier, "attempts", o.Attempts, "took", o.Duration, "by_fleet", o.ByFleet)
 		}
 	case Dropped:
 		e.dropped.Add(1)
@@ -806,20 +819,23 @@ func (e *engine) stats() Stats {
 	fullSince, storeDownSince := e.fullSince, e.storeDownSince
 	e.mu.Unlock()
 	paused, pauseReason, pausedSince := e.breaker.state()
+	noUser, noUserBy := e.noUser.load()
 	return Stats{
-		Hits:       e.cache.hits(),
-		NoUser:     e.noUser.load(),
-		Misses:     e.misses.Load(),
-		Queued:     e.queued.Load(),
-		Synced:     e.synced.Load(),
-		Dropped:    e.dropped.Load(),
-		Failed:     e.failed.Load(),
-		Superseded: e.superseded.Load(),
-		Retries:    e.retries.Load(),
-		InFlight:   int(e.inFlight.Load()),
-		QueueLen:   len(e.queue),
-		Pending:    pending,
-		Paused:     paused,
+		Hits:          e.cache.hits(),
+		NoUser:        noUser,
+		NoUserBy:      noUserBy,
+		Misses:        e.misses.Load(),
+		Queued:        e.queued.Load(),
+		Synced:        e.synced.Load(),
+		SyncedByFleet: e.syncedByFleet.Load(),
+		Dropped:       e.dropped.Load(),
+		Failed:        e.failed.Load(),
+		Superseded:    e.superseded.Load(),
+		Retries:       e.retries.Load(),
+		InFlight:      int(e.inFlight.Load()),
+		QueueLen:      len(e.queue),
+		Pending:       pending,
+		Paused:        paused,
 
 		PauseReason:    pauseReason,
 		PausedSince:    pausedSince,

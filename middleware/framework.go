@@ -47,9 +47,8 @@ func (rt *Route) Observe(w http.ResponseWriter, r *http.Request, id identity.Ide
 // request headers.
 func (rt *Route) Admit(ctx context.Context, id identity.Identity, ok bool, err error) bool {
 	if !ok {
-		rt.m.e.noUser.add()
-		if err != nil {
-			rt.m.log.DebugContext(ctx, "middleware: credential rejected", "err", err)
+		if reason := rt.m.e.noUser.add(err); err != nil {
+			rt.m.e.logRejection(ctx, reason, err, nil)
 		}
 		return !rt.cfg.required
 	}

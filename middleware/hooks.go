@@ -50,6 +50,7 @@ type Outcome struct {
 	Duration   time.Duration // from the job's start to its end
 	Err        error         // why it did not sync; nil when Synced
 	Reason     Reason        // Classify(Err); "" when Synced
+	ByFleet    bool          // Synced because the Store said another instance had synced the user: no call of this job's did
 }
 
 // Attempt is one API call, as the hooks WithAttemptHook adds see it.

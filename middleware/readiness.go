@@ -38,10 +38,12 @@ type Condition struct {
 
 // Readiness reports whether this instance should take traffic: not while
 // the API rejects its configuration or its queue is full; degraded, but
-// ready, while the API fails or the Store does not answer. It reads Stats.
-func (m *Middleware) Readiness() Readiness { return readinessOf(m.Stats()) }
+// ready, while the API fails or the Store does not answer. It is
+// m.Stats().Readiness().
+func (m *Middleware) Readiness() Readiness { return m.Stats().Readiness() }
 
-func readinessOf(s Stats) Readiness {
+// Readiness is what these Stats say of readiness (see Middleware.Readiness).
+func (s Stats) Readiness() Readiness {
 	var r Readiness
 	switch {
 	case s.Paused && rejectsConfig(s.PauseReason):

@@ -118,12 +118,12 @@ func (rt *Route) identifyInContext(w http.ResponseWriter, r *http.Request) (*htt
 
 // anonymous handles a request without a user.
 func (rt *Route) anonymous(w http.ResponseWriter, r *http.Request, err error) (*http.Request, bool) {
-	rt.m.e.noUser.add()
+	reason := rt.m.e.noUser.add(err)
 	if rt.watch.anonymous(r) {
 		rt.warnMount(r)
 	}
 	if err != nil {
-		rt.m.log.Debug("middleware: credential rejected", "err", err)
+		rt.m.e.logRejection(r.Context(), reason, err, r)
 		r = r.WithContext(contextWithError(r.Context(), err))
 	}
 	if rt.cfg.required {

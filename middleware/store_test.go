@@ -265,3 +265,28 @@ func TestStoreLeaseReleasedWhenAHookPanics(t *testing.T) {
 	assert.Empty(t, store.done)
 	assert.Equal(t, 1, log.count("panic in a sync"))
 }
+
+// Synced counts this instance's successful API calls, so that a fleet's sum
+// is the calls the API accepted; a user the fleet had synced counts apart.
+func TestSyncedCountsOwnCallsAndTheFleetsApart(t *testing.T) {
+	t.Parallel()
+	store := &fakeStore{script: []leaseAnswer{{lease: middleware.LeaseSynced}, {lease: middleware.LeaseAcquired}}}
+	var out outcomes
+	m, srv := setup(t, middleware.WithStore(store), out.option())
+	h := m.Handler(echo)
+	ann, bob := user("ann", "ann@example.com"), user("bob", "bob@example.com")
+	serve(h, &ann) // the fleet synced ann already
+	flush(t, m)
+	serve(h, &bob)
+	flush(t, m)
+
+	s := m.Stats()
+	assert.Equal(t, uint64(1), s.Synced, "one call made here")
+	assert.Equal(t, uint64(1), s.SyncedByFleet)
+	assert.Equal(t, 1, srv.Calls())
+	got := out.all()
+	require.Len(t, got, 2)
+	assert.True(t, got[0].ByFleet)
+	assert.False(t, got[1].ByFleet)
+	assert.Equal(t, middleware.Synced, got[1].Kind)
+}

@@ -47,10 +47,10 @@ type Source interface {
 type Collector struct {
 	source atomic.Pointer[Source]
 
-	hits, misses, queued, synced, dropped, superseded, retries *prometheus.Desc
-	noUser                                                     *prometheus.Desc
-	inFlight, queueLength, pending, paused                     *prometheus.Desc
-	cacheUsers, cacheCapacity                                  *prometheus.Desc
+	hits, misses, queued, synced, syncedByFleet, dropped, superseded, retries *prometheus.Desc
+	noUser                                                                    *prometheus.Desc // by reason
+	inFlight, queueLength, pending, paused, ready, storeDown                  *prometheus.Desc
+	cacheUsers, cacheCapacity                                                 *prometheus.Desc
 
 	failures *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
@@ -63,15 +63,17 @@ func New(opts ...Option) (*Collector, error) {
 	if err := options.Apply(&c, opts); err != nil {
 		return nil, fmt.Errorf("prommetrics: %w", err)
 	}
-	desc := func(name, help string) *prometheus.Desc {
-		return prometheus.NewDesc(prometheus.BuildFQName(c.namespace, "", name), help, nil, c.constLabels)
+	desc := func(name, help string, labels ...string) *prometheus.Desc {
+		return prometheus.NewDesc(prometheus.BuildFQName(c.namespace, "", name), help, labels, c.constLabels)
 	}
 	col := &Collector{
-		hits:          desc("cache_hits_total", "Requests whose user was synced already: nothing to do."),
-		misses:        desc("cache_misses_total", "Requests and Ensure calls whose user needed a sync."),
-		noUser:        desc("requests_without_user_total", "Requests without a user: signed out, a rejected credential, or a route mounted before the auth middleware."),
+		hits:   desc("cache_hits_total", "Requests whose user was synced already: nothing to do."),
+		misses: desc("cache_misses_total", "Requests and Ensure calls whose user needed a sync."),
+		noUser: desc("requests_without_user_total", "Requests without a user, by reason: no_credentials (signed out, or a route mounted before the auth middleware), "+
+			"or why the credential was rejected (expired, not_yet_valid, bad_signature, unknown_key, malformed, invalid_identifier, refused).", labelReason),
 		queued:        desc("sync_queued_total", "Syncs started."),
-		synced:        desc("sync_synced_total", "Syncs that ended with the user created or updated."),
+		synced:        desc("sync_synced_total", "API calls of this instance that created or updated a user: summed over a fleet, the calls the API accepted."),
+		syncedByFleet: desc("sync_synced_by_fleet_total", "Syncs that ended without a call, another instance having synced the user (the fleet's Store said so)."),
 		dropped:       desc("sync_dropped_total", "Syncs dropped before a verdict, mostly for a full queue; the user's next request tries again."),
 		superseded:    desc("sync_superseded_total", "Syncs not sent: the fleet recorded a newer profile of the user, or the user was deleted after it was observed."),
 		retries:       desc("sync_retries_total", "API calls made after a sync's first one."),
@@ -79,6 +81,8 @@ func New(opts ...Option) (*Collector, error) {
 		queueLength:   desc("sync_queue_length", "Syncs waiting for a worker."),
 		pending:       desc("sync_pending", "Syncs not ended yet: waiting for a worker, under way, or waiting to retry."),
 		paused:        desc("api_paused", "1 while API calls are paused after repeated failures or rejected credentials, else 0."),
+		ready:         desc("ready", "1 while the instance is ready (middleware.Readiness): the API accepts its configuration and its queue has room; else 0."),
+		storeDown:     desc("store_unreachable", "1 while the fleet's Store does not answer (the instance syncs alone), else 0."),
 		cacheUsers:    desc("cache_users", "Users the cache of synced users holds now."),
 		cacheCapacity: desc("cache_capacity", "The most users the cache holds (WithCacheSize); past it the least recently synced are forgotten."),
 		failures: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -143,8 +147,8 @@ func (c *Collector) attempt(_ context.Context, a middleware.Attempt) {
 // Describe implements prometheus.Collector.
 func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{
-		c.hits, c.misses, c.noUser, c.queued, c.synced, c.dropped, c.superseded, c.retries,
-		c.inFlight, c.queueLength, c.pending, c.paused, c.cacheUsers, c.cacheCapacity,
+		c.hits, c.misses, c.noUser, c.queued, c.synced, c.syncedByFleet, c.dropped, c.superseded, c.retries,
+		c.inFlight, c.queueLength, c.pending, c.paused, c.ready, c.storeDown, c.cacheUsers, c.cacheCapacity,
 	} {
 		ch <- d
 	}
@@ -164,23 +168,32 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 		}
 		counter(c.hits, s.Hits)
 		counter(c.misses, s.Misses)
-		counter(c.noUser, s.NoUser)
+		for _, r := range middleware.NoUserReasons {
+			ch <- prometheus.MustNewConstMetric(c.noUser, prometheus.CounterValue, float64(s.NoUserBy[r]), string(r))
+		}
 		counter(c.queued, s.Queued)
 		counter(c.synced, s.Synced)
+		counter(c.syncedByFleet, s.SyncedByFleet)
 		counter(c.dropped, s.Dropped)
 		counter(c.superseded, s.Superseded)
 		counter(c.retries, s.Retries)
 		gauge(c.inFlight, s.InFlight)
 		gauge(c.queueLength, s.QueueLen)
 		gauge(c.pending, s.Pending)
-		paused := 0
-		if s.Paused {
-			paused = 1
-		}
-		gauge(c.paused, paused)
+		gauge(c.paused, boolValue(s.Paused))
+		gauge(c.ready, boolValue(s.Readiness().Ready))
+		gauge(c.storeDown, boolValue(s.StoreDown))
 		gauge(c.cacheUsers, s.Cached)
 		gauge(c.cacheCapacity, s.CacheSize)
 	}
 	c.failures.Collect(ch)
 	c.latency.Collect(ch)
+}
+
+// boolValue is a gauge's value for a condition: 1 while it holds.
+func boolValue(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

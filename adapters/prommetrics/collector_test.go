@@ -88,7 +88,7 @@ func TestGaugesShowTheQueue(t *testing.T) {
 
 	assert.Equal(t, metrics{
 		misses: 3, queued: 2, dropped: 1,
-		inFlight: 1, queueLength: 1, pending: 2,
+		inFlight: 1, queueLength: 1, pending: 2, notReady: 1, // the queue is full
 	}.values(), values(t, c))
 
 	srv.Release()
@@ -107,7 +107,7 @@ func TestGaugeShowsThePause(t *testing.T) {
 	flush(t, m)
 
 	assert.Equal(t, metrics{
-		misses: 1, queued: 1, paused: 1,
+		misses: 1, queued: 1, paused: 1, notReady: 1, // the credentials were rejected
 		failures: map[middleware.Reason]float64{middleware.ReasonUnauthorized: 1},
 	}.values(), values(t, c))
 }

@@ -130,38 +130,44 @@ func values(t testing.TB, c prometheus.Collector) map[string]float64 {
 }
 
 // metrics are the expected counters and gauges of one Middleware; failures
-// lists only the reasons that are not zero.
+// and noUser list only the reasons that are not zero.
 type metrics struct {
-	hits, misses, queued, synced, dropped, retries float64
-	superseded                                     float64
-	inFlight, queueLength, pending, paused         float64
-	cached                                         float64 // users the cache holds; its capacity is the default
-	noUser                                         float64
-	failures                                       map[middleware.Reason]float64
+	hits, misses, queued, synced, syncedByFleet, dropped, retries float64
+	superseded                                                    float64
+	inFlight, queueLength, pending, paused                        float64
+	notReady, storeDown                                           float64 // autoidentify_ready is 1 - notReady
+	cached                                                        float64 // users the cache holds; its capacity is the default
+	noUser                                                        map[middleware.NoUserReason]float64
+	failures                                                      map[middleware.Reason]float64
 }
 
 func (w metrics) values() map[string]float64 {
 	v := map[string]float64{
-		"autoidentify_cache_hits_total":            w.hits,
-		"autoidentify_cache_misses_total":          w.misses,
-		"autoidentify_requests_without_user_total": w.noUser,
-		"autoidentify_sync_queued_total":           w.queued,
-		"autoidentify_sync_synced_total":           w.synced,
-		"autoidentify_sync_dropped_total":          w.dropped,
-		"autoidentify_sync_superseded_total":       w.superseded,
-		"autoidentify_sync_retries_total":          w.retries,
-		"autoidentify_api_requests_in_flight":      w.inFlight,
-		"autoidentify_sync_queue_length":           w.queueLength,
-		"autoidentify_sync_pending":                w.pending,
-		"autoidentify_api_paused":                  w.paused,
-		"autoidentify_cache_users":                 w.cached,
-		"autoidentify_cache_capacity":              middleware.DefaultCacheSize,
+		"autoidentify_cache_hits_total":           w.hits,
+		"autoidentify_cache_misses_total":         w.misses,
+		"autoidentify_sync_queued_total":          w.queued,
+		"autoidentify_sync_synced_total":          w.synced,
+		"autoidentify_sync_synced_by_fleet_total": w.syncedByFleet,
+		"autoidentify_sync_dropped_total":         w.dropped,
+		"autoidentify_sync_superseded_total":      w.superseded,
+		"autoidentify_sync_retries_total":         w.retries,
+		"autoidentify_api_requests_in_flight":     w.inFlight,
+		"autoidentify_sync_queue_length":          w.queueLength,
+		"autoidentify_sync_pending":               w.pending,
+		"autoidentify_api_paused":                 w.paused,
+		"autoidentify_ready":                      1 - w.notReady,
+		"autoidentify_store_unreachable":          w.storeDown,
+		"autoidentify_cache_users":                w.cached,
+		"autoidentify_cache_capacity":             middleware.DefaultCacheSize,
 	}
 	for _, r := range []middleware.Reason{
 		middleware.ReasonRateLimited, middleware.ReasonUnauthorized, middleware.ReasonClientError,
 		middleware.ReasonServerError, middleware.ReasonNetwork, middleware.ReasonProfileLoader, middleware.ReasonOther,
 	} {
 		v[`autoidentify_sync_failures_total{reason="`+string(r)+`"}`] = w.failures[r]
+	}
+	for _, r := range middleware.NoUserReasons {
+		v[`autoidentify_requests_without_user_total{reason="`+string(r)+`"}`] = w.noUser[r]
 	}
 	return v
 }

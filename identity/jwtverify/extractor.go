@@ -180,11 +180,11 @@ func (e *Extractor) verify(token string) (verified, error) {
 	// Size and shape first: cheap, and before any decoding of attacker input.
 	switch {
 	case token == "":
-		return verified{}, fmt.Errorf("%w: empty", ErrInvalidToken)
+		return verified{}, fmt.Errorf("%w: %w: empty", ErrInvalidToken, jwt.ErrTokenMalformed)
 	case len(token) > e.maxSize:
-		return verified{}, fmt.Errorf("%w: %d bytes, limit %d", ErrInvalidToken, len(token), e.maxSize)
+		return verified{}, fmt.Errorf("%w: %w: %d bytes, limit %d", ErrInvalidToken, jwt.ErrTokenMalformed, len(token), e.maxSize)
 	case strings.Count(token, ".") != 2:
-		return verified{}, fmt.Errorf("%w: want three dot-separated segments", ErrInvalidToken)
+		return verified{}, fmt.Errorf("%w: %w: want three dot-separated segments", ErrInvalidToken, jwt.ErrTokenMalformed)
 	}
 	var now time.Time
 	var gen uint64
@@ -316,9 +316,9 @@ func checkTimeClaims(c jwt.MapClaims) error {
 		f, ok := seconds(v)
 		switch {
 		case !ok:
-			return fmt.Errorf("%w: %s is not a number", ErrInvalidToken, name)
+			return fmt.Errorf("%w: %w: %s is not a number", ErrInvalidToken, jwt.ErrTokenMalformed, name)
 		case !(f >= 0 && f <= maxNumericDate): // NaN fails both
-			return fmt.Errorf("%w: %s is not a time from 0 to %d", ErrInvalidToken, name, maxNumericDate)
+			return fmt.Errorf("%w: %w: %s is not a time from 0 to %d", ErrInvalidToken, jwt.ErrTokenMalformed, name, maxNumericDate)
 		}
 	}
 	return nil

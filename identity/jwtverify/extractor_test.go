@@ -475,7 +475,8 @@ func TestJWTRefusesBeforeDecoding(t *testing.T) {
 	} {
 		_, err := e.Verify(token)
 		require.ErrorIs(t, err, ErrInvalidToken)
-		assert.Equal(t, "jwtverify: invalid token: "+reason, err.Error())
+		require.ErrorIs(t, err, jwt.ErrTokenMalformed, "for the middleware's reason: malformed")
+		assert.Equal(t, "jwtverify: invalid token: token is malformed: "+reason, err.Error())
 	}
 }
 
