@@ -125,7 +125,10 @@ func WithCooldown(d time.Duration) Option {
 
 // WithLogger logs the switch to local-only mode when Redis fails (Warn),
 // with the error, and the switch back when it answers again: one line each,
-// never one per call. WithLogger(nil) is silent. Default: slog.Default() as
+// never one per call. go-redis's own lines (its dial failures) go there too,
+// at Debug, rather than to standard error: go-redis has one logger for the
+// whole process, which New points at the logger of the Store made last.
+// WithLogger(nil) is silent, go-redis included. Default: slog.Default() as
 // New finds it.
 func WithLogger(l *slog.Logger) Option {
 	return func(c *config) error {

@@ -90,6 +90,7 @@ func New(client redis.UniversalClient, opts ...Option) (*Store, error) {
 	if err := options.Apply(&cfg, opts); err != nil {
 		return nil, fmt.Errorf("redisstore: %w", err)
 	}
+	routeRedisLog(cfg.logger)
 	dials := new(dialWatch)
 	client.AddHook(dials) // observes only: carries a failed dial's cause into the Store's errors
 	s := &Store{
