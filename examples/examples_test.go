@@ -158,6 +158,13 @@ func TestContract(t *testing.T) {
 			"autoidentify_cache_misses_total 2",
 			"autoidentify_sync_synced_total 2",
 			`autoidentify_sync_failures_total{reason="network"} 0`,
+			// The five refusals above, each under its reason.
+			`autoidentify_requests_without_user_total{reason="no_credentials"} 1`,
+			`autoidentify_requests_without_user_total{reason="malformed"} 1`,
+			`autoidentify_requests_without_user_total{reason="expired"} 1`,
+			`autoidentify_requests_without_user_total{reason="bad_signature"} 1`,
+			`autoidentify_requests_without_user_total{reason="invalid_identifier"} 1`,
+			"autoidentify_ready 1",
 		} {
 			assert.Contains(t, string(body), "\n"+line+"\n")
 		}
@@ -390,9 +397,81 @@ func TestFleet(t *testing.T) {
 		require.Equal(t, http.StatusOK, status)
 		b.waitCount(b.stderr, synced("user-1"), 1)
 
+		// Two more users, each seen by both instances.
+		for _, user := range []string{"user-2", "user-3"} {
+			claims := ada()
+			claims["sub"] = user
+			tok := token(t, secret, claims)
+			status, _ := a.get("/api/me", tok)
+			require.Equal(t, http.StatusOK, status)
+			a.waitCount(a.stderr, synced(user), 1)
+			status, _ = b.get("/api/me", tok)
+			require.Equal(t, http.StatusOK, status)
+			b.waitCount(b.stderr, synced(user), 1)
+		}
+
+		// The fleet's counters add up: summed over the instances,
+		// sync_synced_total is the calls the API accepted.
+		var sum, byFleet float64
+		for _, p := range []*proc{a, b} {
+			sum += p.metric("autoidentify_sync_synced_total")
+			byFleet += p.metric("autoidentify_sync_synced_by_fleet_total")
+		}
+		assert.Equal(t, float64(api.Calls()), sum, "the fleet's sum is the API's calls")
+		assert.Equal(t, float64(3), sum)
+		assert.Equal(t, float64(3), byFleet, "each user found synced by the other instance")
+
 		a.stop()
 		b.stop()
 		assert.Len(t, puts(api, "user-1"), 1, "one API call for the fleet")
+	})
+}
+
+// Readiness: with credentials the API rejects, /readyz answers 503 with
+// the reason while /healthz stays 200; once the API accepts them again
+// (a rotated secret), the next sync's probe brings /readyz back to 200.
+func TestReadiness(t *testing.T) {
+	t.Parallel()
+	forEachExample(t, func(t *testing.T, name string) {
+		api := engagespottest.NewServer(t)
+		env := fakeEnv(api)
+		env["PAUSE_FOR"] = "200ms"
+		p := start(t, name, env)
+		status, body := p.get("/readyz", "")
+		require.Equal(t, http.StatusOK, status)
+		assert.JSONEq(t, `{"ready":true}`, string(body))
+
+		api.FailAlways(http.StatusUnauthorized)
+		status, _ = p.get("/api/me", token(t, secret, ada()))
+		require.Equal(t, http.StatusOK, status, "the request is served; its sync waits")
+		require.Eventually(t, func() bool { status, body = p.get("/readyz", ""); return status == http.StatusServiceUnavailable },
+			deadline, 10*time.Millisecond)
+		var r struct {
+			Ready    bool `json:"ready"`
+			NotReady []struct {
+				Reason string `json:"reason"`
+				Since  string `json:"since"`
+				Detail string `json:"detail"`
+			} `json:"not_ready"`
+		}
+		require.NoError(t, json.Unmarshal(body, &r), string(body))
+		assert.False(t, r.Ready)
+		require.Len(t, r.NotReady, 1)
+		assert.Equal(t, "api_rejected_config", r.NotReady[0].Reason)
+		assert.NotEmpty(t, r.NotReady[0].Since)
+		assert.Contains(t, r.NotReady[0].Detail, "credentials")
+		status, _ = p.get("/healthz", "")
+		assert.Equal(t, http.StatusOK, status, "liveness: the process serves")
+		assert.Equal(t, 0.0, p.metric("autoidentify_ready"))
+
+		api.ClearFaults()
+		require.Eventually(t, func() bool {
+			status, _ = p.get("/readyz", "")
+			return status == http.StatusOK
+		}, deadline, 50*time.Millisecond, "the kept sync probes after the pause and resumes")
+		assert.Equal(t, 1.0, p.metric("autoidentify_ready"))
+		p.waitCount(p.stderr, synced("user-1"), 1)
+		assert.Contains(t, p.stderr.String(), `msg="middleware: API calls resumed"`)
 	})
 }
 

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -171,6 +172,23 @@ func (p *proc) get(path, token string) (int, []byte) {
 }
 
 var client = &http.Client{Timeout: deadline}
+
+// metric scrapes the example's /metrics and returns the value of the
+// sample named exactly so (name and labels, as exposed), failing if absent.
+func (p *proc) metric(sample string) float64 {
+	p.t.Helper()
+	status, body := p.get("/metrics", "")
+	require.Equal(p.t, http.StatusOK, status)
+	for line := range strings.SplitSeq(string(body), "\n") {
+		if v, ok := strings.CutPrefix(line, sample+" "); ok {
+			f, err := strconv.ParseFloat(v, 64)
+			require.NoError(p.t, err, line)
+			return f
+		}
+	}
+	p.t.Fatalf("no %s in /metrics", sample)
+	return 0
+}
 
 func get(t *testing.T, url, token string) (int, []byte) {
 	t.Helper()

@@ -129,5 +129,20 @@
 // the fix: credentials, a base URL without its version path), failures
 // (Warn), the queue filling up, a route that never finds a user (mounted
 // before the auth middleware), each sync at Debug; never a secret, and
-// nothing on a hit. Stats.NoUser counts requests without a user.
+// nothing on a hit. Stats.NoUser counts requests without a user, and
+// Stats.NoUserBy why (ClassifyNoUser: no credentials, expired, a bad
+// signature...), each refused credential logged at Debug with its reason,
+// never the token. Stats.Synced counts the API calls this instance made that
+// succeeded, so that a fleet's sum is what Engagespot accepted;
+// Stats.SyncedByFleet counts the users another instance had synced.
+//
+// # Readiness
+//
+// Readiness (and ReadinessHandler, for a probe) says whether this instance
+// should take traffic: not while the API rejects its configuration, whose
+// pause only a fix ends, nor while its queue is full; ready but degraded
+// while the API fails or the fleet's Store does not answer, which every
+// instance shares and which delay syncs without losing them. A pause is
+// logged when it begins, every WithPauseReminder while it lasts, and when
+// it ends.
 package middleware

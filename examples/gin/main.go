@@ -18,8 +18,11 @@ func main() {
 func routes(app *demo.App) (http.Handler, error) {
 	r := gin.New()
 	r.Use(gin.Recovery())
-	// Outside the middleware: no token needed.
+	// Outside the middleware: no token needed. /healthz is liveness (the
+	// process serves); /readyz is readiness: 503, with the reason as JSON,
+	// while the API rejects the configuration or the sync queue is full.
 	r.GET("/healthz", func(c *gin.Context) { c.String(http.StatusOK, "ok\n") })
+	r.GET("/readyz", gin.WrapH(app.Middleware.ReadinessHandler()))
 	r.GET("/metrics", gin.WrapH(app.Metrics))
 
 	// Verify the bearer token, answer 401 without a user, sync the user in

@@ -13,8 +13,11 @@ func main() { demo.Main("nethttp", routes) }
 
 func routes(app *demo.App) (http.Handler, error) {
 	mux := http.NewServeMux()
-	// Outside the middleware: no token needed.
+	// Outside the middleware: no token needed. /healthz is liveness (the
+	// process serves); /readyz is readiness: 503, with the reason as JSON,
+	// while the API rejects the configuration or the sync queue is full.
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
+	mux.Handle("GET /readyz", app.Middleware.ReadinessHandler())
 	mux.Handle("GET /metrics", app.Metrics)
 
 	// Verify the bearer token, answer 401 without a user, sync the user in

@@ -58,6 +58,7 @@ func New(cfg Config, log *slog.Logger) (*App, error) {
 		middleware.WithLogger(log), // pauses, failures, a full queue
 		middleware.WithOutcomeHook(app.logOutcome),
 		middleware.WithSecureMode(cfg.SecureMode),
+		middleware.WithPause(middleware.DefaultPauseAfter, cfg.PauseFor),
 	)
 
 	var dir middleware.Directory
@@ -128,7 +129,8 @@ func (a *App) logOutcome(ctx context.Context, o middleware.Outcome) {
 	switch o.Kind {
 	case middleware.Synced:
 		a.Log.LogAttrs(ctx, slog.LevelInfo, "user synced",
-			slog.String("user_hash", identity.ShortHash(o.Identifier)), slog.Int("attempts", o.Attempts), slog.Duration("took", o.Duration))
+			slog.String("user_hash", identity.ShortHash(o.Identifier)), slog.Int("attempts", o.Attempts), slog.Duration("took", o.Duration),
+			slog.Bool("by_fleet", o.ByFleet))
 	case middleware.Dropped:
 		a.Log.LogAttrs(ctx, slog.LevelWarn, "sync dropped: the user's next request tries again",
 			slog.String("user_hash", identity.ShortHash(o.Identifier)), slog.String("reason", string(o.Reason)))

@@ -15,6 +15,7 @@ import (
 
 	"github.com/autoidentify/autoidentify/adapters/engagespot"
 	"github.com/autoidentify/autoidentify/identity/jwtverify"
+	"github.com/autoidentify/autoidentify/middleware"
 )
 
 // The environment variables the examples read.
@@ -28,6 +29,7 @@ const (
 	EnvSigningKey       = engagespot.EnvSigningKey // ENGAGESPOT_PRIVATE_SIGNING_KEY, as the official SDK reads it
 	EnvRedisURL         = "REDIS_URL"
 	EnvDrainTimeout     = "DRAIN_TIMEOUT"
+	EnvPauseFor         = "PAUSE_FOR"
 	DefaultAddr         = ":8080"
 	DefaultBaseURL      = engagespot.DefaultBaseURL
 	DefaultDrainTimeout = 10 * time.Second
@@ -49,6 +51,9 @@ type Config struct {
 	SigningKeyPEM     []byte
 	RedisURL          string
 	DrainTimeout      time.Duration
+	// PauseFor is how long API calls pause after repeated failures or
+	// rejected credentials before one call probes (middleware.WithPause).
+	PauseFor time.Duration
 }
 
 // EnvError is a variable with a value the examples cannot use. It never
@@ -79,6 +84,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		SigningKeyPEM: []byte(getenv(EnvSigningKey)),
 		RedisURL:      getenv(EnvRedisURL),
 		DrainTimeout:  DefaultDrainTimeout,
+		PauseFor:      middleware.DefaultPauseFor,
 	}
 	var errs []error
 	bad := func(name string, format string, args ...any) {
@@ -143,6 +149,16 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		}
 		c.DrainTimeout = d
 	}
+	if v := getenv(EnvPauseFor); v != "" {
+		d, err := time.ParseDuration(v)
+		switch {
+		case err != nil:
+			bad(EnvPauseFor, "%q is not a Go duration (e.g. 30s, 1m)", v)
+		case d <= 0:
+			bad(EnvPauseFor, "%s: must be positive", d)
+		}
+		c.PauseFor = d
+	}
 	return c, errors.Join(errs...)
 }
 
@@ -194,7 +210,8 @@ func (c Config) LogValue() slog.Value {
 		slog.String("signing_key", redacted(string(c.SigningKeyPEM))),
 		slog.String("jwt_secret", jwtSecret),
 		slog.String("redis", redactURL(c.RedisURL)),
-		slog.Duration("drain_timeout", c.DrainTimeout))
+		slog.Duration("drain_timeout", c.DrainTimeout),
+		slog.Duration("pause_for", c.PauseFor))
 	return slog.GroupValue(attrs...)
 }
 

@@ -44,12 +44,13 @@ func TestFromEnv(t *testing.T) {
 		"ENGAGESPOT_API_KEY": "key", "ENGAGESPOT_API_SECRET": "secret",
 		"ENGAGESPOT_BASE_URL": "https://api-eu.engagespot.co/v3", "ENGAGESPOT_SECURE_MODE": "true",
 		"ENGAGESPOT_PRIVATE_SIGNING_KEY": "pem", "REDIS_URL": "redis://:pw@localhost:6379/2", "DRAIN_TIMEOUT": "1m30s",
+		"PAUSE_FOR": "5s",
 	}))
 	require.NoError(t, err)
 	assert.Equal(t, demo.Config{
 		Addr: "127.0.0.1:9000", JWTSecret: []byte(jwtSecret), APIKey: "key", APISecret: "secret",
 		BaseURL: "https://api-eu.engagespot.co/v3", SecureMode: true, SigningKeyPEM: []byte("pem"),
-		RedisURL: "redis://:pw@localhost:6379/2", DrainTimeout: 90 * time.Second,
+		RedisURL: "redis://:pw@localhost:6379/2", DrainTimeout: 90 * time.Second, PauseFor: 5 * time.Second,
 	}, c)
 	assert.True(t, c.UsesEngagespot())
 }
@@ -63,6 +64,8 @@ func TestFromEnvErrors(t *testing.T) {
 	}{
 		{"drain not a duration", map[string]string{"DRAIN_TIMEOUT": "abc"}, []string{"DRAIN_TIMEOUT"}},
 		{"drain negative", map[string]string{"DRAIN_TIMEOUT": "-5s"}, []string{"DRAIN_TIMEOUT"}},
+		{"pause not a duration", map[string]string{"PAUSE_FOR": "soon"}, []string{"PAUSE_FOR"}},
+		{"pause zero", map[string]string{"PAUSE_FOR": "0s"}, []string{"PAUSE_FOR"}},
 		{"secure mode not a bool", map[string]string{"ENGAGESPOT_SECURE_MODE": "maybe"}, []string{"ENGAGESPOT_SECURE_MODE"}},
 		{"secure mode without key", map[string]string{"ENGAGESPOT_SECURE_MODE": "1"}, []string{"ENGAGESPOT_SECURE_MODE"}},
 		{"key without api key", map[string]string{"ENGAGESPOT_PRIVATE_SIGNING_KEY": "pem"}, []string{"ENGAGESPOT_PRIVATE_SIGNING_KEY"}},
