@@ -175,12 +175,15 @@ func TestFleetSyncsEachUserOnce(t *testing.T) {
 
 	assert.Equal(t, 1000, api.Calls(), "one API call per user for the whole fleet")
 	assert.ElementsMatch(t, ids, api.Identifiers())
+	var calls uint64
 	for n, in := range fleet {
 		s := in.m.Stats()
-		assert.EqualValues(t, 1000, s.Synced, "instance %d knows every user is synced", n)
+		calls += s.Synced
+		assert.EqualValues(t, 1000, s.Synced+s.SyncedByFleet, "instance %d knows every user is synced", n)
 		assert.Zero(t, s.Failed+s.Dropped, "instance %d", n)
 		assert.Empty(t, in.logs.String(), "instance %d: Redis never failed", n)
 	}
+	assert.EqualValues(t, api.Calls(), calls, "summed over the fleet, Synced is the API's calls")
 }
 
 func TestFleetSurvivesRedisKilledMidRun(t *testing.T) {
@@ -207,13 +210,16 @@ func TestFleetSurvivesRedisKilledMidRun(t *testing.T) {
 	assert.ElementsMatch(t, ids, api.Identifiers(), "every user synced, Redis or not")
 	assert.GreaterOrEqual(t, api.Calls(), 1000)
 	t.Logf("API calls with Redis killed after 200: %d for 1000 users", api.Calls())
+	var calls uint64
 	for n, in := range fleet {
 		s := in.m.Stats()
-		assert.EqualValues(t, 1000, s.Synced, "instance %d", n)
+		calls += s.Synced
+		assert.EqualValues(t, 1000, s.Synced+s.SyncedByFleet, "instance %d", n)
 		assert.Zero(t, s.Failed+s.Dropped, "instance %d", n)
 		assert.Equal(t, 1, strings.Count(in.logs.String(), "redis unavailable"), "instance %d logs the outage once:\n%s", n, in.logs.String())
 		assert.Equal(t, 1, strings.Count(in.logs.String(), "level=WARN"), "instance %d: one outage, one warning:\n%s", n, in.logs.String())
 	}
+	assert.EqualValues(t, api.Calls(), calls, "summed over the fleet, Synced is the API's calls, Redis or not")
 
 	// Redis comes back: once the cooldown has passed, the first sync of each
 	// instance probes it, and the fleet shares again.

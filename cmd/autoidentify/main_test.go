@@ -270,7 +270,8 @@ func TestBackfilledUserCostsNoCallOnTheirFirstRequest(t *testing.T) {
 	serve(m, id)
 	require.NoError(t, m.Flush(t.Context()))
 	assert.Equal(t, 10, api.Calls(), "no call: the fleet knew user-3")
-	assert.EqualValues(t, 1, m.Stats().Synced)
+	assert.EqualValues(t, 1, m.Stats().SyncedByFleet)
+	assert.Zero(t, m.Stats().Synced, "no call of this instance's")
 
 	status := command(t, map[string]string{"REDIS_URL": srv.URL()}, "status", "user-3", "user-99")
 	require.Equal(t, 0, status.exit(t), status.stderr.String())
