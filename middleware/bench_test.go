@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -81,43 +82,64 @@ func TestHitPathAllocatesNothing(t *testing.T) { // not parallel: AllocsPerRun c
 }
 
 // BenchmarkMiddleware measures a request through the middleware, the
-// handler doing nothing, against the handler alone (baseline). See
-// BENCHMARKS.md for the commands and the numbers.
+// handler doing nothing, against the handler alone (baseline) and against
+// each path's floor, the least any middleware doing that work must do, in a
+// working set of 64 and of 4 096 users or sessions, taken in turn:
+//
+//   - floor: read the user from the context, and look them up in a map of
+//     synced users (what hit does, with nothing else);
+//   - floor-jwt: read the bearer token, look it up in a map of verified
+//     tokens, put the user in the request's context (what hit-jwt does);
+//   - parse-hs256: golang-jwt's ParseWithClaims of the same tokens, which a
+//     route without a verified-token cache runs on every request.
+//
+// bench/ratios prints each path over its floor. See BENCHMARKS.md.
 func BenchmarkMiddleware(b *testing.B) {
-	synced := signedIn(64)
-	m := newMiddleware(b, noopDirectory{})
-	hit := m.Handler(nop)
-	for _, r := range synced {
-		hit.ServeHTTP(&nopWriter{h: http.Header{}}, r)
-	}
-	flush(b, m)
-
-	// The same users, from HS256 tokens the route verifies itself.
-	jwtExtractor, err := jwtverify.New(jwtverify.HMACKey(benchSecret))
-	require.NoError(b, err)
-	tokens := withTokens(b, len(synced))
-	hitJWT := with(b, m, middleware.WithExtractor(jwtExtractor)).Handler(nop)
-	for _, r := range tokens {
-		hitJWT.ServeHTTP(&nopWriter{h: http.Header{}}, r)
-	}
-	flush(b, m)
-	require.Equal(b, uint64(len(synced)), m.Stats().Queued, "the tokens' users are the users synced already")
-
-	// A cache of one user makes every request a miss, in turn starting a
-	// sync, joining one, or being dropped when the queue is full.
-	missing := newMiddleware(b, noopDirectory{}, middleware.WithCacheSize(1))
-	anonymous := []*http.Request{httptest.NewRequest(http.MethodGet, "/", nil)}
-
-	cases := []struct {
+	type bench struct {
 		name string
 		h    http.Handler
 		reqs []*http.Request
-	}{
-		{"baseline", nop, synced},              // the handler without the middleware
-		{"hit", hit, synced},                   // the user is synced already
-		{"hit-jwt", hitJWT, tokens},            // the same, the user from a token the route verifies
-		{"none", hit, anonymous},               // no user in the request
-		{"miss", missing.Handler(nop), synced}, // the user needs a sync
+	}
+	var cases []bench
+	for _, n := range []int{64, 4096} {
+		synced := signedIn(n)
+		m := newMiddleware(b, noopDirectory{})
+		hit := m.Handler(nop)
+		for _, r := range synced {
+			hit.ServeHTTP(&nopWriter{h: http.Header{}}, r)
+		}
+		flush(b, m)
+
+		// The same users, from HS256 tokens the route verifies itself.
+		jwtExtractor, err := jwtverify.New(jwtverify.HMACKey(benchSecret))
+		require.NoError(b, err)
+		tokens := withTokens(b, n)
+		hitJWT := with(b, m, middleware.WithExtractor(jwtExtractor)).Handler(nop)
+		for _, r := range tokens {
+			hitJWT.ServeHTTP(&nopWriter{h: http.Header{}}, r)
+		}
+		flush(b, m)
+		require.Equal(b, uint64(n), m.Stats().Queued, "the tokens' users are the users synced already")
+
+		prefix := fmt.Sprintf("users=%d/", n)
+		cases = append(cases,
+			bench{prefix + "baseline", nop, synced},                  // the handler without the middleware
+			bench{prefix + "floor", floor(synced), synced},           // hit's floor
+			bench{prefix + "hit", hit, synced},                       // the user is synced already
+			bench{prefix + "floor-jwt", floorJWT(b, tokens), tokens}, // hit-jwt's floor
+			bench{prefix + "hit-jwt", hitJWT, tokens},                // the same users, from a token the route verifies
+			bench{prefix + "parse-hs256", parseHS256(b), tokens},     // golang-jwt, no cache
+		)
+		if n == 64 {
+			// A cache of one user makes every request a miss, in turn starting a
+			// sync, joining one, or being dropped when the queue is full.
+			missing := newMiddleware(b, noopDirectory{}, middleware.WithCacheSize(1))
+			anonymous := []*http.Request{httptest.NewRequest(http.MethodGet, "/", nil)}
+			cases = append(cases,
+				bench{prefix + "none", hit, anonymous},               // no user in the request
+				bench{prefix + "miss", missing.Handler(nop), synced}, // the user needs a sync
+			)
+		}
 	}
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {
@@ -142,4 +164,64 @@ func BenchmarkMiddleware(b *testing.B) {
 			})
 		})
 	}
+}
+
+// floor is hit's floor: the user read from the context, and looked up in a
+// map of the synced users (read-only here: a real one needs a lock or a
+// copy-on-write map, which this floor does without). The map's keys are
+// copies, as in an app, whose requests bring identifiers in memory of their
+// own: comparing a string with itself would skip reading it.
+func floor(synced []*http.Request) http.Handler {
+	known := make(map[string]uint64, len(synced))
+	for _, r := range synced {
+		id, _ := identity.FromContext(r.Context())
+		known[strings.Clone(id.Identifier)] = 1 // not the request's memory, as a real map's keys
+	}
+	var misses atomic.Int64
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, ok := identity.FromContext(r.Context())
+		if !ok || known[id.Identifier] == 0 {
+			misses.Add(1) // never, in the benchmark
+		}
+		nop.ServeHTTP(w, r)
+	})
+}
+
+// floorJWT is hit-jwt's floor: the bearer token read, looked up in a map of
+// verified tokens, and its user put in the request's context.
+func floorJWT(tb testing.TB, tokens []*http.Request) http.Handler {
+	tb.Helper()
+	verified := make(map[string]identity.Identity, len(tokens))
+	v, err := jwtverify.New(jwtverify.HMACKey(benchSecret))
+	require.NoError(tb, err)
+	for _, r := range tokens {
+		token := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+		id, err := v.Verify(token)
+		require.NoError(tb, err)
+		verified[strings.Clone(token)] = id // not the request's memory, as a real map's keys
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		token := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+		id, ok := verified[token]
+		if !ok {
+			nop.ServeHTTP(w, r)
+			return
+		}
+		nop.ServeHTTP(w, r.WithContext(identity.NewContext(r.Context(), id)))
+	})
+}
+
+// parseHS256 verifies the bearer token with golang-jwt's ParseWithClaims
+// alone, as a route without a verified-token cache does on every request.
+func parseHS256(tb testing.TB) http.Handler {
+	tb.Helper()
+	parser := jwt.NewParser(jwt.WithValidMethods([]string{"HS256"}), jwt.WithExpirationRequired())
+	key := func(*jwt.Token) (any, error) { return benchSecret, nil }
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		token := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if _, err := parser.ParseWithClaims(token, jwt.MapClaims{}, key); err != nil {
+			panic(err)
+		}
+		nop.ServeHTTP(w, r)
+	})
 }
