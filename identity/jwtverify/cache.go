@@ -2,6 +2,7 @@ package jwtverify
 
 import (
 	"fmt"
+	"hash/maphash"
 	"math"
 	"math/bits"
 	"sync"
@@ -41,9 +42,12 @@ const (
 // the maximum age, and a change of the key set's generation (Put's gen; see
 // RotatingKeySource); before the token's nbf, it is not served.
 //
-// Lookups take a read lock of one shard among many, picked by the token's
-// last bytes (its signature): hits on different tokens scale with cores.
+// Lookups take no lock: each shard keeps, beside its map, an index of its
+// entries that reads with atomic loads only (see tokenShard), so hits write
+// no memory that another core reads and scale with cores. Writers lock one
+// shard among many, picked by the token's last bytes (its signature).
 type Cache[T any] struct {
+	seed       maphash.Seed // of the index's hashes
 	shards     []tokenShard[T]
 	mask       uint64
 	maxAge     time.Duration
@@ -54,13 +58,31 @@ type Cache[T any] struct {
 	bytes      atomic.Int64 // what they count, in all shards
 }
 
+// tokenShard is a share of the cache. Its map, under mu, is the truth; its
+// index is what hits read: a small open-addressed table of the entries,
+// each slot a tag (the token's hash, never 0) and the entry, probed over
+// indexProbes slots from the hash. A slot's tag is cleared first and set
+// last when it changes hands, and a read compares the whole token of the
+// entry it finds, so a read racing a writer finds the right entry or none.
+// A token the index has no room for, which its probe window makes rare, is
+// found in the map, under mu.
 type tokenShard[T any] struct {
 	mu      sync.RWMutex
 	entries map[string]*tokenEntry[T]
 	order   []*tokenEntry[T] // a ring, oldest at head: what eviction takes first
 	head, n int
-	_       [64]byte // shards stay off each other's cache lines
+	index   []indexSlot[T] // len a power of two
+	_       [64]byte       // shards stay off each other's cache lines
 }
+
+type indexSlot[T any] struct {
+	tag   atomic.Uint64
+	entry atomic.Pointer[tokenEntry[T]]
+}
+
+// indexProbes is how many slots from its hash a token may sit in: two
+// cache lines.
+const indexProbes = 8
 
 // entryOverhead is what an entry costs the heap beyond its token and what
 // its value holds: the entry, its map slot and ring slot, and the token's
@@ -69,6 +91,7 @@ const entryOverhead = 272
 
 type tokenEntry[T any] struct {
 	token    string
+	tag      uint64 // its index slot's tag
 	value    T
 	notAfter int64 // unix ns: the token's exp plus the leeway, or the maximum age: not served from then on
 	notUntil int64 // unix ns: the token's nbf less the leeway; 0 if none
@@ -93,13 +116,15 @@ func NewCache[T any](entries int, maxBytes int64, maxAge, leeway time.Duration) 
 	// different tokens rarely meet on one lock.
 	n := 1 << min(max(bits.Len(uint(entries/64)), 4), 8)
 	c := &Cache[T]{
+		seed:   maphash.MakeSeed(),
 		shards: make([]tokenShard[T], n), mask: uint64(n - 1), maxAge: maxAge, leeway: leeway,
 		maxEntries: int64(entries), maxBytes: maxBytes,
 	}
 	for i := range c.shards {
 		s := &c.shards[i]
 		s.entries = make(map[string]*tokenEntry[T])
-		s.order = make([]*tokenEntry[T], 2*(entries/n)+8) // room for a shard that draws more than its share
+		s.order = make([]*tokenEntry[T], 2*(entries/n)+8)               // room for a shard that draws more than its share
+		s.index = make([]indexSlot[T], 1<<bits.Len(uint(len(s.order)))) // more slots than the ring holds entries
 	}
 	return c, nil
 }
@@ -118,9 +143,13 @@ func (c *Cache[T]) shard(token string) *tokenShard[T] {
 // the key set at generation gen. It allocates nothing.
 func (c *Cache[T]) Get(token string, now time.Time, gen uint64) (T, bool) {
 	s := c.shard(token)
-	s.mu.RLock()
-	e := s.entries[token]
-	s.mu.RUnlock()
+	tag := c.tagOf(token)
+	e := s.find(token, tag)
+	if e == nil {
+		s.mu.RLock()
+		e = s.entries[token] // a token the index had no room for, or none
+		s.mu.RUnlock()
+	}
 	var zero T
 	if e == nil || e.gen != gen {
 		return zero, false
@@ -146,6 +175,7 @@ func (c *Cache[T]) Put(token string, value T, size int64, exp, nbf time.Time, no
 	}
 	e := &tokenEntry[T]{
 		token:    string([]byte(token)), // not the request's memory
+		tag:      c.tagOf(token),
 		value:    value,
 		notAfter: min(unixNano(exp.Add(c.leeway)), unixNano(now.Add(c.maxAge))),
 		gen:      gen,
@@ -169,6 +199,7 @@ func (c *Cache[T]) Put(token string, value T, size int64, exp, nbf time.Time, no
 	s.order[(s.head+s.n)%len(s.order)] = e
 	s.n++
 	s.entries[token] = e
+	s.indexPut(e)
 	c.count.Add(1)
 	c.bytes.Add(e.size)
 }
@@ -186,6 +217,7 @@ func (c *Cache[T]) evictOldest(s *tokenShard[T]) {
 func (c *Cache[T]) drop(s *tokenShard[T], e *tokenEntry[T]) {
 	if e != nil && s.entries[e.token] == e {
 		delete(s.entries, e.token)
+		s.indexRemove(e)
 		c.count.Add(-1)
 		c.bytes.Add(-e.size)
 	}
@@ -213,3 +245,55 @@ var (
 	maxUnixNano = time.Unix(0, math.MaxInt64)
 	minUnixNano = time.Unix(0, math.MinInt64)
 )
+
+// tagOf is token's hash for the index, never 0 (an empty slot).
+func (c *Cache[T]) tagOf(token string) uint64 { return maphash.String(c.seed, token) | 1 }
+
+// find returns token's entry if the index holds it, with atomic loads only.
+func (s *tokenShard[T]) find(token string, tag uint64) *tokenEntry[T] {
+	mask := uint64(len(s.index) - 1)
+	for i := range uint64(indexProbes) {
+		slot := &s.index[(tag+i)&mask]
+		if slot.tag.Load() != tag {
+			continue
+		}
+		if e := slot.entry.Load(); e != nil && e.token == token {
+			return e
+		}
+	}
+	return nil
+}
+
+// indexPut gives e a slot of its probe window: a free one, else the one
+// whose entry expires first, which stays in the map. Under s.mu.
+func (s *tokenShard[T]) indexPut(e *tokenEntry[T]) {
+	mask := uint64(len(s.index) - 1)
+	var victim *indexSlot[T]
+	for i := range uint64(indexProbes) {
+		slot := &s.index[(e.tag+i)&mask]
+		old := slot.entry.Load()
+		if old == nil {
+			victim = slot
+			break
+		}
+		if victim == nil || old.notAfter < victim.entry.Load().notAfter {
+			victim = slot
+		}
+	}
+	victim.tag.Store(0) // no read matches the slot while it changes hands
+	victim.entry.Store(e)
+	victim.tag.Store(e.tag)
+}
+
+// indexRemove frees e's slot, if it has one. Under s.mu.
+func (s *tokenShard[T]) indexRemove(e *tokenEntry[T]) {
+	mask := uint64(len(s.index) - 1)
+	for i := range uint64(indexProbes) {
+		slot := &s.index[(e.tag+i)&mask]
+		if slot.entry.Load() == e {
+			slot.tag.Store(0)
+			slot.entry.Store(nil)
+			return
+		}
+	}
+}

@@ -446,3 +446,52 @@ func (r *rotating) set(keys map[string]any) {
 	r.mu.Unlock()
 	r.gen.Add(1)
 }
+
+// The index is a shortcut: a token it has no room for (its probe window
+// full) is still found, in the map; one dropped leaves no slot behind.
+func TestTokenCacheIndexOverflowsIntoTheMap(t *testing.T) {
+	t.Parallel()
+	c, err := NewCache[int](1000, 1<<20, time.Hour, 0)
+	require.NoError(t, err)
+	now := time.Now()
+	exp := now.Add(time.Hour)
+	// Tokens that land in one shard (the same last bytes) and, forced, in
+	// one probe window: more than it holds.
+	s := c.shard("x.y.z-same-tail")
+	var tokens []string
+	for i := range indexProbes + 3 {
+		token := fmt.Sprintf("t%d.y.z-same-tail", i)
+		require.Same(t, s, c.shard(token))
+		tokens = append(tokens, token)
+	}
+	window := tokens[0]
+	for i, token := range tokens {
+		e := &tokenEntry[int]{token: token, tag: c.tagOf(window), value: i, notAfter: unixNano(exp.Add(time.Duration(i) * time.Minute)), size: 1}
+		s.mu.Lock()
+		s.order[(s.head+s.n)%len(s.order)] = e
+		s.n++
+		s.entries[token] = e
+		s.indexPut(e)
+		s.mu.Unlock()
+		c.count.Add(1)
+	}
+	inIndex := 0
+	for _, token := range tokens {
+		v, ok := c.Get(token, now, 0)
+		require.True(t, ok, token)
+		assert.Equal(t, token, tokens[v])
+		if s.find(token, c.tagOf(window)) != nil {
+			inIndex++
+		}
+	}
+	assert.Equal(t, indexProbes, inIndex, "the window holds %d; the rest are found in the map", indexProbes)
+
+	s.mu.Lock()
+	for _, token := range tokens {
+		c.drop(s, s.entries[token])
+	}
+	s.mu.Unlock()
+	for i := range s.index {
+		assert.Nil(t, s.index[i].entry.Load(), "no slot outlives its entry")
+	}
+}

@@ -177,18 +177,18 @@ func (e *Extractor) Verify(token string) (identity.Identity, error) {
 // for it (only where there is a cache: elsewhere the caller computes it if
 // it needs it).
 func (e *Extractor) verify(token string) (verified, error) {
-	// Size and shape first: cheap, and before any decoding of attacker input.
+	// Size first: cheap, and before anything reads the whole token.
 	switch {
 	case token == "":
 		return verified{}, fmt.Errorf("%w: %w: empty", ErrInvalidToken, jwt.ErrTokenMalformed)
 	case len(token) > e.maxSize:
 		return verified{}, fmt.Errorf("%w: %w: %d bytes, limit %d", ErrInvalidToken, jwt.ErrTokenMalformed, len(token), e.maxSize)
-	case strings.Count(token, ".") != 2:
-		return verified{}, fmt.Errorf("%w: %w: want three dot-separated segments", ErrInvalidToken, jwt.ErrTokenMalformed)
 	}
 	var now time.Time
 	var gen uint64
 	if e.verified != nil {
+		// The cache holds verified tokens only, which passed every check
+		// below: a token it knows needs none of them again.
 		now, gen = e.now(), e.generation() // the generation before verifying: see Cache.Put
 		if v, ok := e.verified.Get(token, now, gen); ok {
 			if v.id.Profile.Custom != nil {
@@ -196,6 +196,10 @@ func (e *Extractor) verify(token string) (verified, error) {
 			}
 			return v, nil
 		}
+	}
+	// Shape next, before any decoding of attacker input.
+	if strings.Count(token, ".") != 2 {
+		return verified{}, fmt.Errorf("%w: %w: want three dot-separated segments", ErrInvalidToken, jwt.ErrTokenMalformed)
 	}
 	if strings.ContainsAny(token, "\r\n") {
 		// Go's base64 decoder skips newlines, even strict: refused here,
