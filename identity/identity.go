@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"hash/maphash"
 	"net/http"
 )
 
@@ -41,13 +42,14 @@ type Extractor interface {
 	Extract(r *http.Request) (id Identity, ok bool, err error)
 }
 
-// FingerprintExtractor is an Extractor that can also give the identity's
-// Profile.Fingerprint, because it has it already (JWTExtractor, from its
-// verified-token cache). The fingerprint is 0 when it does not have it:
-// the caller then computes it.
+// FingerprintExtractor is an Extractor that can also give what a cache of
+// synced users reads of the identity, because it has it already
+// (jwtverify.Extractor, from its verified-token cache): the profile's
+// Fingerprint and the identifier's HashIdentifier. Either is 0 when it does
+// not have it: the caller then computes it.
 type FingerprintExtractor interface {
 	Extractor
-	ExtractFingerprint(r *http.Request) (id Identity, fingerprint uint64, ok bool, err error)
+	ExtractFingerprint(r *http.Request) (id Identity, fingerprint, identifierHash uint64, ok bool, err error)
 }
 
 // ExtractorFunc adapts a function to an Extractor.
@@ -139,6 +141,15 @@ func CloneValue(v any) any {
 	}
 	return v // strings, numbers and bools cannot be changed in place
 }
+
+// HashIdentifier is a keyed 64-bit hash of an identifier, the same for every
+// caller in this process and unknowable outside it (the key is random per
+// process): what caches keyed on users (the middleware's) locate them by,
+// computed once where an identity is cached (see FingerprintExtractor). It
+// is no name for a user across processes or in logs: see ShortHash.
+func HashIdentifier(identifier string) uint64 { return maphash.String(identifierSeed, identifier) }
+
+var identifierSeed = maphash.MakeSeed()
 
 // HashLen is the length of a ShortHash.
 const HashLen = 16

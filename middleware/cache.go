@@ -1,7 +1,6 @@
 package middleware
 
 import (
-	"hash/maphash"
 	"math"
 	"math/bits"
 	"sync"
@@ -9,6 +8,8 @@ import (
 	"time"
 
 	"github.com/hashicorp/golang-lru/v2/simplelru"
+
+	"github.com/autoidentify/autoidentify/identity"
 )
 
 // maxShards bounds how many LRUs the cache is split into: enough that a
@@ -49,7 +50,6 @@ const rejectedMark = 0x9E3779B97F4A7C15
 // writes: on many cores, hits neither wait for each other nor pass cache
 // lines back and forth, which costs more than the hit itself.
 type cache struct {
-	seed   maphash.Seed
 	shift  uint // hash >> shift picks the shard
 	shards []shard
 	size   int64
@@ -102,7 +102,6 @@ const (
 func newCache(size int, ttl time.Duration, clk *clock, randN func(int64) int64) *cache {
 	n := shardCount(size)
 	c := &cache{
-		seed:   maphash.MakeSeed(),
 		shift:  uint(64 - bits.TrailingZeros(uint(n))),
 		shards: make([]shard, n),
 		size:   int64(size),
@@ -134,11 +133,16 @@ func shardCount(size int) int {
 }
 
 func (c *cache) key(identifier string, fingerprint uint64) key {
-	h := c.hashOf(identifier)
-	return key{hash: h, check: fingerprint, tag: tagOf(h, fingerprint)}
+	return c.keyOf(c.hashOf(identifier), fingerprint)
 }
 
-func (c *cache) hashOf(identifier string) uint64 { return maphash.String(c.seed, identifier) }
+func (c *cache) hashOf(identifier string) uint64 { return identity.HashIdentifier(identifier) }
+
+// keyOf is key for a user whose identifier's hash is known already (see
+// identity.FingerprintExtractor).
+func (c *cache) keyOf(hash, fingerprint uint64) key {
+	return key{hash: hash, check: fingerprint, tag: tagOf(hash, fingerprint)}
+}
 
 // tagOf binds a user's hash to a profile's check in one word, never zero
 // (an empty slot): equal tags mean the same user with the same profile but

@@ -195,16 +195,20 @@ func (e *engine) forgetAll() {
 // reading it from the context take Route.identifyInContext): a user synced
 // with this profile costs a fingerprint and a cache hit, which takes no lock.
 func (e *engine) observe(ctx context.Context, id *identity.Identity) {
-	e.observeFingerprint(ctx, id, 0)
+	e.observeFingerprint(ctx, id, 0, 0)
 }
 
 // observeFingerprint is observe for an identity whose profile's fingerprint
-// the extractor gave (identity.FingerprintExtractor); 0 computes it.
-func (e *engine) observeFingerprint(ctx context.Context, id *identity.Identity, fp uint64) {
+// and identifier's hash the extractor gave (identity.FingerprintExtractor);
+// 0 computes either.
+func (e *engine) observeFingerprint(ctx context.Context, id *identity.Identity, fp, hash uint64) {
 	if fp == 0 {
 		fp = id.Profile.Fingerprint()
 	}
-	k := e.cache.key(id.Identifier, fp)
+	if hash == 0 {
+		hash = e.cache.hashOf(id.Identifier)
+	}
+	k := e.cache.keyOf(hash, fp)
 	if e.cache.hit(k) {
 		return
 	}

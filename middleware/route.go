@@ -77,11 +77,11 @@ func (rt *Route) Identify(w http.ResponseWriter, r *http.Request) (*http.Request
 		return rt.identifyInContext(w, r)
 	}
 	var id identity.Identity
-	var fp uint64
+	var fp, hash uint64
 	var ok bool
 	var err error
 	if rt.withFP != nil {
-		id, fp, ok, err = rt.withFP.ExtractFingerprint(r)
+		id, fp, hash, ok, err = rt.withFP.ExtractFingerprint(r)
 	} else {
 		id, ok, err = rt.extractor.Extract(r)
 	}
@@ -91,7 +91,7 @@ func (rt *Route) Identify(w http.ResponseWriter, r *http.Request) (*http.Request
 	rt.watch.user()
 	r = r.WithContext(identity.NewContext(r.Context(), id))
 	if rt.sync {
-		rt.m.e.observeFingerprint(r.Context(), &id, fp)
+		rt.m.e.observeFingerprint(r.Context(), &id, fp, hash)
 	}
 	return r, true
 }

@@ -313,10 +313,10 @@ func TestRouteUsesTheExtractorsFingerprint(t *testing.T) {
 type fingerprinting struct{ fp *atomic.Uint64 }
 
 func (f fingerprinting) Extract(r *http.Request) (identity.Identity, bool, error) {
-	id, _, ok, err := f.ExtractFingerprint(r)
+	id, _, _, ok, err := f.ExtractFingerprint(r)
 	return id, ok, err
 }
 
-func (f fingerprinting) ExtractFingerprint(*http.Request) (identity.Identity, uint64, bool, error) {
-	return identity.Identity{Identifier: "ann"}, f.fp.Load(), true, nil
+func (f fingerprinting) ExtractFingerprint(*http.Request) (identity.Identity, uint64, uint64, bool, error) {
+	return identity.Identity{Identifier: "ann"}, f.fp.Load(), identity.HashIdentifier("ann"), true, nil
 }

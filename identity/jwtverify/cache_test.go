@@ -301,18 +301,20 @@ func BenchmarkVerifiedCacheMemory(b *testing.B) {
 	}
 }
 
-// The fingerprint of a verified token's profile is computed once, and a hit
-// hands it out with the identity (FingerprintExtractor).
+// The fingerprint of a verified token's profile, and its identifier's hash,
+// are computed once, and a hit hands them out with the identity
+// (FingerprintExtractor).
 func TestVerifiedCacheKeepsTheFingerprint(t *testing.T) {
 	t.Parallel()
 	k := keys()
 	e := newCachedJWT(t, HMACKey(k.hmac256), &clockAt{t: testNow})
 	r := bearer(sign(t, jwt.SigningMethodHS256, k.hmac256, validClaims()))
 	for range 2 { // a miss, then a hit
-		id, fp, ok, err := e.ExtractFingerprint(r)
+		id, fp, hash, ok, err := e.ExtractFingerprint(r)
 		require.NoError(t, err)
 		require.True(t, ok)
 		assert.Equal(t, id.Profile.Fingerprint(), fp)
+		assert.Equal(t, identity.HashIdentifier(id.Identifier), hash)
 	}
 	var _ identity.FingerprintExtractor = e
 }

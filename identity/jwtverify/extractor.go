@@ -131,30 +131,31 @@ func checkAlgorithms(algs []string) error {
 // token that fails verification is an error wrapping ErrInvalidToken; a
 // verified token without a valid identifier is the ClaimsMapper's error.
 func (e *Extractor) Extract(r *http.Request) (identity.Identity, bool, error) {
-	id, _, ok, err := e.ExtractFingerprint(r)
+	id, _, _, ok, err := e.ExtractFingerprint(r)
 	return id, ok, err
 }
 
-// ExtractFingerprint is Extract that also returns the identity's
-// Profile.Fingerprint, which a verified-token cache hit has already: the
-// middleware asks for it (FingerprintExtractor) rather than hashing the
-// profile again.
-func (e *Extractor) ExtractFingerprint(r *http.Request) (identity.Identity, uint64, bool, error) {
+// ExtractFingerprint is Extract that also returns the profile's Fingerprint
+// and the identifier's HashIdentifier, which a verified-token cache hit has
+// already: the middleware asks for them (identity.FingerprintExtractor)
+// rather than hashing the profile and the identifier again.
+func (e *Extractor) ExtractFingerprint(r *http.Request) (identity.Identity, uint64, uint64, bool, error) {
 	token := e.token(r)
 	if token == "" {
-		return identity.Identity{}, 0, false, nil
+		return identity.Identity{}, 0, 0, false, nil
 	}
 	v, err := e.verify(token)
 	if err != nil {
-		return identity.Identity{}, 0, false, err
+		return identity.Identity{}, 0, 0, false, err
 	}
-	return v.id, v.fingerprint, true, nil
+	return v.id, v.fingerprint, v.identifierHash, true, nil
 }
 
 // verified is what the verified-token cache keeps of a token.
 type verified struct {
-	id          identity.Identity
-	fingerprint uint64 // id.Profile.Fingerprint()
+	id             identity.Identity
+	fingerprint    uint64 // id.Profile.Fingerprint()
+	identifierHash uint64 // identity.HashIdentifier(id.Identifier)
 }
 
 func (e *Extractor) token(r *http.Request) string {
@@ -219,7 +220,7 @@ func (e *Extractor) verify(token string) (verified, error) {
 	}
 	v := verified{id: id}
 	if err == nil && e.verified != nil {
-		v.fingerprint = id.Profile.Fingerprint()
+		v.fingerprint, v.identifierHash = id.Profile.Fingerprint(), identity.HashIdentifier(id.Identifier)
 		cached := v
 		cached.id.Profile = cached.id.Profile.Clone() // the cache's own, whatever the caller does with id's
 		notBefore := numericDate(claims["nbf"])
