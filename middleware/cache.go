@@ -155,8 +155,7 @@ func tagOf(hash, check uint64) uint64 {
 func (c *cache) shard(k key) *shard { return &c.shards[k.hash>>c.shift] }
 
 // hit reports whether k was synced within the TTL, and counts it if so. It
-// takes no lock for a user in the index, and allocates nothing (but for the
-// per-P array sync.Pool makes again after a garbage collection, see perCore).
+// takes no lock for a user in the index, and allocates nothing.
 func (c *cache) hit(k key) bool {
 	s := c.shard(k)
 	now := c.clock.now()
