@@ -3,11 +3,11 @@ package grpcidentify
 import (
 	"context"
 	"net/http"
-	"strings"
 
 	"google.golang.org/grpc/metadata"
 
 	"github.com/autoidentify/autoidentify/identity"
+	"github.com/autoidentify/autoidentify/internal/authheader"
 )
 
 // Extractor is an extractor that reads the user of a gRPC call from its
@@ -35,7 +35,7 @@ type bearer struct{ v Verifier }
 func (b bearer) ExtractGRPC(ctx context.Context) (identity.Identity, bool, error) {
 	// One copy of the values (FromIncomingContext would copy every entry).
 	for _, v := range metadata.ValueFromIncomingContext(ctx, "authorization") {
-		if token, ok := bearerToken(v); ok {
+		if token, ok := authheader.Bearer(v); ok {
 			return b.verify(token)
 		}
 	}
@@ -44,7 +44,7 @@ func (b bearer) ExtractGRPC(ctx context.Context) (identity.Identity, bool, error
 
 func (b bearer) Extract(r *http.Request) (identity.Identity, bool, error) {
 	for _, v := range r.Header["Authorization"] {
-		if token, ok := bearerToken(v); ok {
+		if token, ok := authheader.Bearer(v); ok {
 			return b.verify(token)
 		}
 	}
@@ -57,14 +57,4 @@ func (b bearer) verify(token string) (identity.Identity, bool, error) {
 		return identity.Identity{}, false, err
 	}
 	return id, true, nil
-}
-
-// bearerToken returns the token of an Authorization value of the Bearer
-// scheme (RFC 6750; the scheme's name is case-insensitive).
-func bearerToken(v string) (string, bool) {
-	const scheme = "Bearer "
-	if len(v) <= len(scheme) || !strings.EqualFold(v[:len(scheme)], scheme) {
-		return "", false
-	}
-	return strings.TrimSpace(v[len(scheme):]), true
 }

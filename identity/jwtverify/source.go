@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"net/textproto"
 	"strings"
+
+	"github.com/autoidentify/autoidentify/internal/authheader"
 )
 
 // TokenSource takes a raw token from a request, or "" when there is none. It
@@ -19,12 +21,8 @@ func FromBearer() TokenSource {
 		if len(values) == 0 {
 			return ""
 		}
-		v := values[0]
-		const scheme = "bearer "
-		if len(v) <= len(scheme) || !strings.EqualFold(v[:len(scheme)], scheme) {
-			return ""
-		}
-		return strings.TrimSpace(v[len(scheme):])
+		token, _ := authheader.Bearer(values[0])
+		return token
 	}
 }
 
