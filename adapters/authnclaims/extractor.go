@@ -1,7 +1,6 @@
 package authnclaims
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/http"
 
@@ -9,6 +8,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/autoidentify/autoidentify/identity"
+	"github.com/autoidentify/autoidentify/internal/jsonclaims"
 	"github.com/autoidentify/autoidentify/internal/options"
 )
 
@@ -65,13 +65,9 @@ func (e *Extractor) identity(info any) (identity.Identity, error) {
 	}
 	// An app's own claims type: through its JSON, as authn's AuthFunc
 	// returned it.
-	data, err := json.Marshal(info)
+	claims, err := jsonclaims.Of(info)
 	if err != nil {
-		return identity.Identity{}, fmt.Errorf("info %T: %w", info, err)
-	}
-	var claims map[string]any
-	if err := json.Unmarshal(data, &claims); err != nil {
-		return identity.Identity{}, fmt.Errorf("info %T is no object of claims: %w", info, err)
+		return identity.Identity{}, fmt.Errorf("info: %w", err)
 	}
 	return e.mapper.Map(claims)
 }

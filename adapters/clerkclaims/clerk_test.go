@@ -213,6 +213,19 @@ func TestCustomizedSessionTokenClaims(t *testing.T) {
 	u, ok := api.User("user_3")
 	require.True(t, ok)
 	assert.Equal(t, map[string]any{"email": "cat@example.com", "firstName": "Cat"}, u.Attributes)
+
+	// An app's own type for the custom claims reads the same.
+	type appClaims struct {
+		Email     string `json:"email"`
+		FirstName string `json:"first_name"`
+	}
+	h = c.verify(clerkhttp.CustomClaimsConstructor(func(context.Context) any { return &appClaims{} }))(m.Handler(who))
+	status, _ = get(t, h, c.token(t, "user_4", jwt.MapClaims{"email": "dan@example.com", "first_name": "Dan"}))
+	require.Equal(t, http.StatusOK, status)
+	flush(t, m)
+	u, ok = api.User("user_4")
+	require.True(t, ok)
+	assert.Equal(t, map[string]any{"email": "dan@example.com", "firstName": "Dan"}, u.Attributes)
 }
 
 func TestProfileLoaderAnswers(t *testing.T) {

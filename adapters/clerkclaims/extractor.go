@@ -1,13 +1,13 @@
 package clerkclaims
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/http"
 
 	"github.com/clerk/clerk-sdk-go/v2"
 
 	"github.com/autoidentify/autoidentify/identity"
+	"github.com/autoidentify/autoidentify/internal/jsonclaims"
 	"github.com/autoidentify/autoidentify/internal/options"
 )
 
@@ -41,7 +41,18 @@ func (e *Extractor) Extract(r *http.Request) (identity.Identity, bool, error) {
 	if !ok || claims == nil {
 		return identity.Identity{}, false, nil
 	}
-	id, err := e.mapper.MapSource((*sessionClaims)(claims)) // a pointer in an interface: no allocation
+	var id identity.Identity
+	var err error
+	switch claims.Custom.(type) {
+	case nil, map[string]any, *map[string]any:
+		id, err = e.mapper.MapSource((*sessionClaims)(claims)) // a pointer in an interface: no allocation
+	default:
+		// An app's own type: through its JSON once, not once per claim
+		// the mapper looks up. Custom claims that are no JSON object are
+		// no claims.
+		custom, _ := jsonclaims.Of(claims.Custom)
+		id, err = e.mapper.MapSource(withCustom{(*sessionClaims)(claims), custom})
+	}
 	if err != nil {
 		return identity.Identity{}, false, fmt.Errorf("clerkclaims: claims: %w", err)
 	}
@@ -49,53 +60,68 @@ func (e *Extractor) Extract(r *http.Request) (identity.Identity, bool, error) {
 }
 
 // sessionClaims reads Clerk's verified claims as an identity.ClaimSource:
-// sub and sid from Clerk's own fields, any other claim from those
-// clerkhttp.CustomClaimsConstructor decoded.
+// sub and sid from Clerk's own fields, any other claim from the map
+// clerkhttp.CustomClaimsConstructor decoded into, if it did.
 type sessionClaims clerk.SessionClaims
 
 func (c *sessionClaims) LookupClaim(name string) (any, bool) {
-	if s, ok := c.LookupString(name); ok {
-		return s, true
-	}
-	v, ok := customClaims(c.Custom)[name]
-	return v, ok
+	return lookupClaim(c, customMap(c.Custom), name)
 }
 
 // LookupString is LookupClaim for a string claim, without boxing it in an
 // interface (identity.StringClaimSource): Clerk's own claims cost nothing.
 func (c *sessionClaims) LookupString(name string) (string, bool) {
+	return lookupString(c, customMap(c.Custom), name)
+}
+
+// withCustom is sessionClaims whose custom claims, of the app's own type,
+// were turned into a map once.
+type withCustom struct {
+	c      *sessionClaims
+	custom map[string]any
+}
+
+func (w withCustom) LookupClaim(name string) (any, bool) { return lookupClaim(w.c, w.custom, name) }
+
+func (w withCustom) LookupString(name string) (string, bool) {
+	return lookupString(w.c, w.custom, name)
+}
+
+func lookupClaim(c *sessionClaims, custom map[string]any, name string) (any, bool) {
+	if s, ok := lookupString(c, custom, name); ok {
+		return s, true
+	}
+	v, ok := custom[name]
+	return v, ok
+}
+
+func lookupString(c *sessionClaims, custom map[string]any, name string) (string, bool) {
 	switch name {
 	case "sub":
 		return c.Subject, c.Subject != ""
 	case "sid":
 		return c.SessionID, c.SessionID != ""
 	}
-	s, ok := customClaims(c.Custom)[name].(string)
+	s, ok := custom[name].(string)
 	return s, ok
 }
 
-var _ identity.StringClaimSource = (*sessionClaims)(nil)
+var (
+	_ identity.StringClaimSource = (*sessionClaims)(nil)
+	_ identity.StringClaimSource = withCustom{}
+)
 
-// customClaims returns the claims clerkhttp.CustomClaimsConstructor
-// decoded: a map as is, any other type through its JSON (nil if it has
-// none).
-func customClaims(v any) map[string]any {
+// customMap returns the custom claims clerkhttp.CustomClaimsConstructor
+// decoded into a map; nil for none, or for claims of another type (see
+// Extract).
+func customMap(v any) map[string]any {
 	switch v := v.(type) {
-	case nil:
-		return nil
 	case map[string]any:
 		return v
 	case *map[string]any:
-		if v == nil {
-			return nil
+		if v != nil {
+			return *v
 		}
-		return *v
 	}
-	data, err := json.Marshal(v)
-	if err != nil {
-		return nil
-	}
-	var m map[string]any
-	_ = json.Unmarshal(data, &m) // not an object: no claims
-	return m
+	return nil
 }

@@ -1,7 +1,6 @@
 package echov4identify
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -10,6 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/autoidentify/autoidentify/identity"
+	"github.com/autoidentify/autoidentify/internal/jsonclaims"
 	"github.com/autoidentify/autoidentify/internal/options"
 )
 
@@ -112,12 +112,8 @@ func (e *JWTExtractor) mapClaims(claims jwt.Claims) (identity.Identity, error) {
 	if m, ok := claims.(jwt.MapClaims); ok {
 		return e.mapper.Map(m)
 	}
-	data, err := json.Marshal(claims)
+	m, err := jsonclaims.Of(claims)
 	if err != nil {
-		return identity.Identity{}, err
-	}
-	var m map[string]any
-	if err := json.Unmarshal(data, &m); err != nil {
 		return identity.Identity{}, err
 	}
 	return e.mapper.Map(m)
