@@ -29,10 +29,7 @@ func (rt *Route) Observe(w http.ResponseWriter, r *http.Request, id identity.Ide
 	if !ok {
 		return rt.anonymous(w, r, err)
 	}
-	rt.watch.user()
-	if rt.sync {
-		rt.m.e.observe(r.Context(), &id)
-	}
+	rt.found(r.Context(), &id)
 	return r, true
 }
 
@@ -47,14 +44,18 @@ func (rt *Route) Observe(w http.ResponseWriter, r *http.Request, id identity.Ide
 // request headers.
 func (rt *Route) Admit(ctx context.Context, id identity.Identity, ok bool, err error) bool {
 	if !ok {
-		if reason := rt.m.e.noUser.add(err); err != nil {
-			rt.m.e.logRejection(ctx, reason, err, nil)
-		}
+		rt.countNoUser(ctx, err, nil)
 		return !rt.cfg.required
 	}
+	rt.found(ctx, &id)
+	return true
+}
+
+// found records that the route found a user, and syncs them if they are not
+// synced with this profile: Observe's and Admit's work for a user.
+func (rt *Route) found(ctx context.Context, id *identity.Identity) {
 	rt.watch.user()
 	if rt.sync {
-		rt.m.e.observe(ctx, &id)
+		rt.m.e.observe(ctx, id)
 	}
-	return true
 }

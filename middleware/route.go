@@ -1,6 +1,7 @@
 package middleware
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -118,12 +119,11 @@ func (rt *Route) identifyInContext(w http.ResponseWriter, r *http.Request) (*htt
 
 // anonymous handles a request without a user.
 func (rt *Route) anonymous(w http.ResponseWriter, r *http.Request, err error) (*http.Request, bool) {
-	reason := rt.m.e.noUser.add(err)
+	rt.countNoUser(r.Context(), err, r)
 	if rt.watch.anonymous(r) {
 		rt.warnMount(r)
 	}
 	if err != nil {
-		rt.m.e.logRejection(r.Context(), reason, err, r)
 		r = r.WithContext(contextWithError(r.Context(), err))
 	}
 	if rt.cfg.required {
@@ -131,6 +131,15 @@ func (rt *Route) anonymous(w http.ResponseWriter, r *http.Request, err error) (*
 		return r, false
 	}
 	return r, true
+}
+
+// countNoUser counts a request (or call) without a user under its reason,
+// and logs why its credential was rejected, if it was; r, nil where there
+// is none, is the request whose credentials the log line leaves out.
+func (rt *Route) countNoUser(ctx context.Context, err error, r *http.Request) {
+	if reason := rt.m.e.noUser.add(err); err != nil {
+		rt.m.e.logRejection(ctx, reason, err, r)
+	}
 }
 
 // refuse answers a request the route refuses for want of a user, r's
