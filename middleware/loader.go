@@ -91,11 +91,8 @@ func loaderFailed(err error) bool { return errors.Is(err, ErrProfileLoader) }
 // loaderRetryable reports whether a loader error may pass on another try:
 // yes, unless it has a Retryable method that says no.
 func loaderRetryable(err error) bool {
-	var r interface{ Retryable() bool }
-	if errors.As(err, &r) {
-		return r.Retryable()
-	}
-	return true
+	retry, said := ownVerdict(err)
+	return retry || !said
 }
 
 // reload syncs identifier's user again now, loading their profile: see

@@ -13,15 +13,24 @@ import (
 // unless the Directory refused the profile itself, so that an unknown
 // failure delays a sync rather than dropping it.
 func retryable(err error) bool {
-	var r interface{ Retryable() bool }
-	if errors.As(err, &r) {
-		return r.Retryable()
+	if retry, said := ownVerdict(err); said {
+		return retry
 	}
 	if status, ok := httpStatus(err); ok {
 		return status == 0 || status == http.StatusRequestTimeout ||
 			status == http.StatusTooManyRequests || status >= 500
 	}
 	return !refusedLocally(err)
+}
+
+// ownVerdict returns what err (or an error it wraps) says of another try,
+// with its Retryable method; said is false when it has none.
+func ownVerdict(err error) (retry, said bool) {
+	var r interface{ Retryable() bool }
+	if errors.As(err, &r) {
+		return r.Retryable(), true
+	}
+	return false, false
 }
 
 // refused reports whether err refuses this user's profile: a 4xx answer
