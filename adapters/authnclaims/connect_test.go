@@ -17,11 +17,16 @@ import (
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
 	"github.com/autoidentify/autoidentify/adapters/authnclaims"
-	"github.com/autoidentify/autoidentify/adapters/engagespot"
-	"github.com/autoidentify/autoidentify/adapters/engagespot/engagespottest"
 	"github.com/autoidentify/autoidentify/identity"
 	"github.com/autoidentify/autoidentify/identity/jwtverify"
+	"github.com/autoidentify/autoidentify/internal/adaptertest"
 	"github.com/autoidentify/autoidentify/middleware"
+)
+
+// The shared kit: a Middleware syncing to a fake of the API, and a wait for its syncs.
+var (
+	setup = adaptertest.Setup
+	flush = adaptertest.Flush
 )
 
 var signKey = []byte("0123456789abcdef0123456789abcdef")
@@ -32,17 +37,6 @@ func sign(t testing.TB, claims jwt.MapClaims) string {
 	s, err := jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString(signKey)
 	require.NoError(t, err)
 	return s
-}
-
-func setup(t testing.TB, opts ...middleware.Option) (*middleware.Middleware, *engagespottest.Server) {
-	t.Helper()
-	api := engagespottest.NewServer(t)
-	client, err := engagespot.New(api.APIKey, api.APISecret, engagespot.WithBaseURL(api.URL()), engagespot.WithHTTPClient(api.HTTPClient()))
-	require.NoError(t, err)
-	m, err := middleware.New(client, opts...)
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = m.Close(context.Background()) })
-	return m, api
 }
 
 func extractor(t testing.TB, opts ...authnclaims.Option) *authnclaims.Extractor {
@@ -102,13 +96,6 @@ func call(t testing.TB, c *connect.Client[emptypb.Empty, wrapperspb.StringValue]
 		return "", err
 	}
 	return res.Msg.GetValue(), nil
-}
-
-func flush(t testing.TB, m *middleware.Middleware) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	require.NoError(t, m.Flush(ctx))
 }
 
 func TestConnectWithAuthn(t *testing.T) {

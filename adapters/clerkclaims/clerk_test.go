@@ -25,10 +25,15 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/autoidentify/autoidentify/adapters/clerkclaims"
-	"github.com/autoidentify/autoidentify/adapters/engagespot"
-	"github.com/autoidentify/autoidentify/adapters/engagespot/engagespottest"
 	"github.com/autoidentify/autoidentify/identity"
+	"github.com/autoidentify/autoidentify/internal/adaptertest"
 	"github.com/autoidentify/autoidentify/middleware"
+)
+
+// The shared kit: a Middleware syncing to a fake of the API, and a wait for its syncs.
+var (
+	setup = adaptertest.Setup
+	flush = adaptertest.Flush
 )
 
 // localClerk is Clerk's Backend API as the SDK calls it, on loopback: the
@@ -124,17 +129,6 @@ func (c *localClerk) verify(opts ...clerkhttp.AuthorizationOption) func(http.Han
 	return clerkhttp.WithHeaderAuthorization(append([]clerkhttp.AuthorizationOption{clerkhttp.JWKSClient(jwks.NewClient(c.config()))}, opts...)...)
 }
 
-func setup(t testing.TB, opts ...middleware.Option) (*middleware.Middleware, *engagespottest.Server) {
-	t.Helper()
-	api := engagespottest.NewServer(t)
-	client, err := engagespot.New(api.APIKey, api.APISecret, engagespot.WithBaseURL(api.URL()), engagespot.WithHTTPClient(api.HTTPClient()))
-	require.NoError(t, err)
-	m, err := middleware.New(client, opts...)
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = m.Close(context.Background()) })
-	return m, api
-}
-
 func extractor(t testing.TB, opts ...clerkclaims.Option) *clerkclaims.Extractor {
 	t.Helper()
 	ext, err := clerkclaims.New(opts...)
@@ -160,13 +154,6 @@ func get(t testing.TB, h http.Handler, token string) (int, string) {
 	w := httptest.NewRecorder()
 	h.ServeHTTP(w, r)
 	return w.Code, w.Body.String()
-}
-
-func flush(t testing.TB, m *middleware.Middleware) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	require.NoError(t, m.Flush(ctx))
 }
 
 func TestClerkSessionWithTheLoadedProfile(t *testing.T) {

@@ -1,7 +1,6 @@
 package echov4identify_test
 
 import (
-	"context"
 	"errors"
 	"io"
 	"net/http"
@@ -16,11 +15,16 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/autoidentify/autoidentify/adapters/echov4identify"
-	"github.com/autoidentify/autoidentify/adapters/engagespot"
-	"github.com/autoidentify/autoidentify/adapters/engagespot/engagespottest"
 	"github.com/autoidentify/autoidentify/identity"
 	"github.com/autoidentify/autoidentify/identity/jwtverify"
+	"github.com/autoidentify/autoidentify/internal/adaptertest"
 	"github.com/autoidentify/autoidentify/middleware"
+)
+
+// The shared kit: a Middleware syncing to a fake of the API, and a wait for its syncs.
+var (
+	setup = adaptertest.Setup
+	flush = adaptertest.Flush
 )
 
 var signKey = []byte("0123456789abcdef0123456789abcdef")
@@ -30,18 +34,6 @@ func sign(tb testing.TB, claims jwt.MapClaims) string {
 	s, err := jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString(signKey)
 	require.NoError(tb, err)
 	return s
-}
-
-// setup returns a Middleware syncing to a fake of Engagespot's API.
-func setup(tb testing.TB, opts ...middleware.Option) (*middleware.Middleware, *engagespottest.Server) {
-	tb.Helper()
-	srv := engagespottest.NewServer(tb)
-	client, err := engagespot.New(srv.APIKey, srv.APISecret, engagespot.WithBaseURL(srv.URL()), engagespot.WithHTTPClient(srv.HTTPClient()))
-	require.NoError(tb, err)
-	m, err := middleware.New(client, opts...)
-	require.NoError(tb, err)
-	tb.Cleanup(func() { _ = m.Close(context.Background()) })
-	return m, srv
 }
 
 func identify(tb testing.TB, m *middleware.Middleware, opts ...middleware.Option) echo.MiddlewareFunc {
@@ -79,13 +71,6 @@ func get(tb testing.TB, url, token string) (int, string, http.Header) {
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(body), resp.Header
-}
-
-func flush(tb testing.TB, m *middleware.Middleware) {
-	tb.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	require.NoError(tb, m.Flush(ctx))
 }
 
 func TestEchoJWTUserIsSynced(t *testing.T) {

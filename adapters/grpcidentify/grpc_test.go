@@ -18,12 +18,17 @@ import (
 	"google.golang.org/protobuf/types/known/emptypb"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
-	"github.com/autoidentify/autoidentify/adapters/engagespot"
-	"github.com/autoidentify/autoidentify/adapters/engagespot/engagespottest"
 	"github.com/autoidentify/autoidentify/adapters/grpcidentify"
 	"github.com/autoidentify/autoidentify/identity"
 	"github.com/autoidentify/autoidentify/identity/jwtverify"
+	"github.com/autoidentify/autoidentify/internal/adaptertest"
 	"github.com/autoidentify/autoidentify/middleware"
+)
+
+// The shared kit: a Middleware syncing to a fake of the API, and a wait for its syncs.
+var (
+	setup = adaptertest.Setup
+	flush = adaptertest.Flush
 )
 
 var signKey = []byte("0123456789abcdef0123456789abcdef")
@@ -36,17 +41,6 @@ func sign(tb testing.TB, claims jwt.MapClaims) string {
 	s, err := jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString(signKey)
 	require.NoError(tb, err)
 	return s
-}
-
-func setup(tb testing.TB, opts ...middleware.Option) (*middleware.Middleware, *engagespottest.Server) {
-	tb.Helper()
-	api := engagespottest.NewServer(tb)
-	client, err := engagespot.New(api.APIKey, api.APISecret, engagespot.WithBaseURL(api.URL()), engagespot.WithHTTPClient(api.HTTPClient()))
-	require.NoError(tb, err)
-	m, err := middleware.New(client, opts...)
-	require.NoError(tb, err)
-	tb.Cleanup(func() { _ = m.Close(context.Background()) })
-	return m, api
 }
 
 func bearer(tb testing.TB) grpcidentify.Extractor {
@@ -143,13 +137,6 @@ func watch(ctx context.Context, conn *grpc.ClientConn) (string, error) {
 	out := new(wrapperspb.StringValue)
 	err = stream.RecvMsg(out)
 	return out.GetValue(), err
-}
-
-func flush(tb testing.TB, m *middleware.Middleware) {
-	tb.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	require.NoError(tb, m.Flush(ctx))
 }
 
 func TestBearerTokenUserIsSynced(t *testing.T) {
