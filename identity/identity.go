@@ -42,16 +42,6 @@ type Extractor interface {
 	Extract(r *http.Request) (id Identity, ok bool, err error)
 }
 
-// FingerprintExtractor is an Extractor that can also give what a cache of
-// synced users reads of the identity, because it has it already
-// (jwtverify.Extractor, from its verified-token cache): the profile's
-// Fingerprint and the identifier's HashIdentifier. Either is 0 when it does
-// not have it: the caller then computes it.
-type FingerprintExtractor interface {
-	Extractor
-	ExtractFingerprint(r *http.Request) (id Identity, fingerprint, identifierHash uint64, ok bool, err error)
-}
-
 // ExtractorFunc adapts a function to an Extractor.
 type ExtractorFunc func(r *http.Request) (Identity, bool, error)
 
@@ -84,24 +74,34 @@ func (c *identityContext) String() string {
 	return fmt.Sprintf("%v.WithValue(identity.contextKey, identity.Identity)", c.Context)
 }
 
-// FromContext returns the identity NewContext stored in ctx, if any.
+// FromContext returns the identity NewContext or NewContextVerified stored
+// in ctx, if any.
 func FromContext(ctx context.Context) (Identity, bool) {
-	id, ok := ctx.Value(contextKey{}).(*Identity)
-	if !ok {
-		return Identity{}, false
+	switch v := ctx.Value(contextKey{}).(type) {
+	case *Identity:
+		return *v, true
+	case *Verified:
+		id := v.Identity
+		if id.Profile.Custom != nil {
+			id.Profile = id.Profile.Clone() // the caller may change its attributes, never the shared ones
+		}
+		return id, true
 	}
-	return *id, true
+	return Identity{}, false
 }
 
 // FingerprintFromContext returns the identifier of the identity NewContext
-// stored in ctx and its profile's Fingerprint, without copying the identity:
-// what a cache of synced users (the middleware) reads on every request.
+// or NewContextVerified stored in ctx and its profile's Fingerprint, without
+// copying the identity: what a cache of synced users (the middleware) reads
+// on every request.
 func FingerprintFromContext(ctx context.Context) (identifier string, fingerprint uint64, ok bool) {
-	id, ok := ctx.Value(contextKey{}).(*Identity)
-	if !ok {
-		return "", 0, false
+	switch v := ctx.Value(contextKey{}).(type) {
+	case *Identity:
+		return v.Identifier, v.Profile.fingerprint(), true
+	case *Verified:
+		return v.Identity.Identifier, v.Fingerprint, true
 	}
-	return id.Identifier, id.Profile.fingerprint(), true
+	return "", 0, false
 }
 
 // InContext is the Extractor for identities already put in the request's
@@ -145,7 +145,7 @@ func CloneValue(v any) any {
 // HashIdentifier is a keyed 64-bit hash of an identifier, the same for every
 // caller in this process and unknowable outside it (the key is random per
 // process): what caches keyed on users (the middleware's) locate them by,
-// computed once where an identity is cached (see FingerprintExtractor). It
+// computed once where an identity is cached (see Verified). It
 // is no name for a user across processes or in logs: see ShortHash.
 func HashIdentifier(identifier string) uint64 { return maphash.String(identifierSeed, identifier) }
 

@@ -192,22 +192,10 @@ func (e *engine) forgetAll() {
 }
 
 // observe is the request path for an identity an extractor found (routes
-// reading it from the context take Route.identifyInContext): a user synced
-// with this profile costs a fingerprint and a cache hit, which takes no lock.
-func (e *engine) observe(ctx context.Context, id *identity.Identity) {
-	e.observeFingerprint(ctx, id, 0, 0)
-}
-
-// observeFingerprint is observe for an identity whose profile's fingerprint
-// and identifier's hash the extractor gave (identity.FingerprintExtractor);
-// 0 computes either.
-func (e *engine) observeFingerprint(ctx context.Context, id *identity.Identity, fp, hash uint64) {
-	if fp == 0 {
-		fp = id.Profile.Fingerprint()
-	}
-	if hash == 0 {
-		hash = e.cache.hashOf(id.Identifier)
-	}
+// reading it from the context take Route.identifyInContext), with its
+// profile's fingerprint and identifier's hash: a user synced with this
+// profile costs a cache hit, which takes no lock.
+func (e *engine) observe(ctx context.Context, id *identity.Identity, fp, hash uint64) {
 	k := e.cache.keyOf(hash, fp)
 	if e.cache.hit(k) {
 		return

@@ -56,6 +56,6 @@ func (rt *Route) Admit(ctx context.Context, id identity.Identity, ok bool, err e
 func (rt *Route) found(ctx context.Context, id *identity.Identity) {
 	rt.watch.user()
 	if rt.sync {
-		rt.m.e.observe(ctx, id)
+		rt.m.e.observe(ctx, id, id.Profile.Fingerprint(), identity.HashIdentifier(id.Identifier))
 	}
 }

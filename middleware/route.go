@@ -26,8 +26,8 @@ type Route struct {
 
 	// Resolved once, so the request path only reads.
 	extractor identity.Extractor
-	inContext bool                          // the extractor reads the identity from the context: no need to put it there
-	withFP    identity.FingerprintExtractor // extractor, if it gives fingerprints
+	inContext bool                       // the extractor reads the identity from the context: no need to put it there
+	verified  identity.VerifiedExtractor // extractor, if it hands out what it keeps
 	sync      bool
 	cache     *cache
 	watch     watch // for a route that never finds a user
@@ -38,7 +38,7 @@ func newRoute(m *Middleware, cfg route) *Route {
 	if rt.extractor == nil {
 		rt.extractor, rt.inContext = identity.InContext, true
 	}
-	rt.withFP, _ = rt.extractor.(identity.FingerprintExtractor)
+	rt.verified, _ = rt.extractor.(identity.VerifiedExtractor)
 	return rt
 }
 
@@ -74,25 +74,36 @@ func (rt *Route) Handler(next http.Handler) http.Handler {
 // A request whose user is synced already allocates nothing when the
 // identity comes from the context (identity.InContext, the default).
 func (rt *Route) Identify(w http.ResponseWriter, r *http.Request) (*http.Request, bool) {
-	if rt.inContext {
+	switch {
+	case rt.inContext:
 		return rt.identifyInContext(w, r)
+	case rt.verified != nil:
+		return rt.identifyVerified(w, r)
 	}
-	var id identity.Identity
-	var fp, hash uint64
-	var ok bool
-	var err error
-	if rt.withFP != nil {
-		id, fp, hash, ok, err = rt.withFP.ExtractFingerprint(r)
-	} else {
-		id, ok, err = rt.extractor.Extract(r)
-	}
+	id, ok, err := rt.extractor.Extract(r)
 	if !ok {
 		return rt.anonymous(w, r, err)
 	}
 	rt.watch.user()
 	r = r.WithContext(identity.NewContext(r.Context(), id))
 	if rt.sync {
-		rt.m.e.observeFingerprint(r.Context(), &id, fp, hash)
+		rt.m.e.observe(r.Context(), &id, id.Profile.Fingerprint(), identity.HashIdentifier(id.Identifier))
+	}
+	return r, true
+}
+
+// identifyVerified is Identify for an extractor that keeps what it verified
+// (jwtverify's): the request carries the kept identity without a copy, and
+// the cache reads its hashes, computed when it was verified.
+func (rt *Route) identifyVerified(w http.ResponseWriter, r *http.Request) (*http.Request, bool) {
+	v, ok, err := rt.verified.ExtractVerified(r)
+	if !ok {
+		return rt.anonymous(w, r, err)
+	}
+	rt.watch.user()
+	r = r.WithContext(identity.NewContextVerified(r.Context(), v))
+	if rt.sync {
+		rt.m.e.observe(r.Context(), &v.Identity, v.Fingerprint, v.IdentifierHash)
 	}
 	return r, true
 }

@@ -287,16 +287,27 @@ func TestUnauthorizedAnswers(t *testing.T) {
 	}
 }
 
-// An extractor that has the profile's fingerprint already (the JWT
-// extractor's verified-token cache) gives it, and the middleware uses it
-// rather than hashing the profile again.
-func TestRouteUsesTheExtractorsFingerprint(t *testing.T) {
+// An extractor that keeps what it verified (the JWT extractor's
+// verified-token cache) hands it out: the request's context carries that
+// very Verified, and the middleware uses its fingerprint rather than hashing
+// the profile again.
+func TestRouteUsesWhatTheExtractorKept(t *testing.T) {
 	t.Parallel()
 	m, srv := setup(t)
+	kept := &identity.Verified{
+		Identity:    identity.Identity{Identifier: "ann", Profile: identity.Profile{Custom: map[string]any{"plan": "pro"}}},
+		Fingerprint: 1, IdentifierHash: identity.HashIdentifier("ann"),
+	}
 	var fp atomic.Uint64
 	fp.Store(1)
-	ext := fingerprinting{fp: &fp}
-	h := with(t, m, middleware.WithExtractor(ext)).Handler(whoAndWhy)
+	ext := keeping{kept: kept, fp: &fp}
+	var seen identity.Identity
+	h := with(t, m, middleware.WithExtractor(ext)).Handler(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+		seen, _ = identity.FromContext(r.Context())
+		_, ctxFP, _ := identity.FingerprintFromContext(r.Context())
+		assert.Equal(t, fp.Load(), ctxFP, "the context carries the extractor's Verified")
+		seen.Profile.Custom["plan"] = "changed by the handler"
+	}))
 	get := func() {
 		r := httptest.NewRequest(http.MethodGet, "/", nil)
 		h.ServeHTTP(httptest.NewRecorder(), r)
@@ -304,19 +315,25 @@ func TestRouteUsesTheExtractorsFingerprint(t *testing.T) {
 	}
 	get()
 	get()
+	assert.Equal(t, "ann", seen.Identifier)
+	assert.Equal(t, "pro", kept.Identity.Profile.Custom["plan"], "the handler changed a copy")
 	assert.Equal(t, 1, srv.Calls(), "the same fingerprint: a hit")
 	fp.Store(2) // the same profile, another fingerprint: only the extractor's can have changed
 	get()
 	assert.Equal(t, 2, srv.Calls(), "the extractor's fingerprint was the one used")
 }
 
-type fingerprinting struct{ fp *atomic.Uint64 }
-
-func (f fingerprinting) Extract(r *http.Request) (identity.Identity, bool, error) {
-	id, _, _, ok, err := f.ExtractFingerprint(r)
-	return id, ok, err
+// keeping hands out kept, with the fingerprint fp holds.
+type keeping struct {
+	kept *identity.Verified
+	fp   *atomic.Uint64
 }
 
-func (f fingerprinting) ExtractFingerprint(*http.Request) (identity.Identity, uint64, uint64, bool, error) {
-	return identity.Identity{Identifier: "ann"}, f.fp.Load(), identity.HashIdentifier("ann"), true, nil
+func (k keeping) Extract(r *http.Request) (identity.Identity, bool, error) {
+	return k.kept.Identity, true, nil
+}
+
+func (k keeping) ExtractVerified(*http.Request) (*identity.Verified, bool, error) {
+	k.kept.Fingerprint = k.fp.Load() // between requests: the test's own
+	return k.kept, true, nil
 }

@@ -78,7 +78,8 @@ func Cached(validate jwtmiddleware.ValidateToken, opts ...CacheOption) (jwtmiddl
 			// The token stays last: the cache picks a shard from its end.
 			key = cfg.key(ctx) + "\x00" + token
 		}
-		if claims, ok := cache.Get(key, now, 0); ok {
+		if kept, ok := cache.Get(key, now, 0); ok {
+			claims := *kept
 			if vc, ok := claims.(*validator.ValidatedClaims); ok && vc.CustomClaims != nil {
 				if err := vc.CustomClaims.Validate(ctx); err != nil {
 					return nil, fmt.Errorf("%w: %w", jwtmiddleware.ErrJWTInvalid, err)

@@ -140,8 +140,10 @@ func (c *Cache[T]) shard(token string) *tokenShard[T] {
 }
 
 // Get returns what Put stored for token if it may be served at now with
-// the key set at generation gen. It allocates nothing.
-func (c *Cache[T]) Get(token string, now time.Time, gen uint64) (T, bool) {
+// the key set at generation gen: the cache's own, shared with every caller
+// that brings the same token, so read it, never change it. It allocates
+// nothing.
+func (c *Cache[T]) Get(token string, now time.Time, gen uint64) (*T, bool) {
 	s := c.shard(token)
 	tag := c.tagOf(token)
 	e := s.find(token, tag)
@@ -150,16 +152,15 @@ func (c *Cache[T]) Get(token string, now time.Time, gen uint64) (T, bool) {
 		e = s.entries[token] // a token the index had no room for, or none
 		s.mu.RUnlock()
 	}
-	var zero T
 	if e == nil || e.gen != gen {
-		return zero, false
+		return nil, false
 	}
 	// As golang-jwt decides: expired at exp plus the leeway exactly, valid
 	// from nbf (and iat) less the leeway exactly.
 	if t := now.UnixNano(); t >= e.notAfter || t < e.notUntil {
-		return zero, false
+		return nil, false
 	}
-	return e.value, true
+	return &e.value, true
 }
 
 // Put stores value, the result of verifying token at now with the key set

@@ -302,21 +302,27 @@ func BenchmarkVerifiedCacheMemory(b *testing.B) {
 }
 
 // The fingerprint of a verified token's profile, and its identifier's hash,
-// are computed once, and a hit hands them out with the identity
-// (FingerprintExtractor).
-func TestVerifiedCacheKeepsTheFingerprint(t *testing.T) {
+// are computed once, and a hit hands out the Verified the cache keeps, the
+// same one every time, where Extract hands out copies
+// (identity.VerifiedExtractor).
+func TestVerifiedCacheSharesWhatItKeeps(t *testing.T) {
 	t.Parallel()
 	k := keys()
 	e := newCachedJWT(t, HMACKey(k.hmac256), &clockAt{t: testNow})
 	r := bearer(sign(t, jwt.SigningMethodHS256, k.hmac256, validClaims()))
-	for range 2 { // a miss, then a hit
-		id, fp, hash, ok, err := e.ExtractFingerprint(r)
+	var kept []*identity.Verified
+	for range 3 { // a miss, then hits
+		v, ok, err := e.ExtractVerified(r)
 		require.NoError(t, err)
 		require.True(t, ok)
-		assert.Equal(t, id.Profile.Fingerprint(), fp)
-		assert.Equal(t, identity.HashIdentifier(id.Identifier), hash)
+		assert.Equal(t, "u1", v.Identity.Identifier)
+		assert.Equal(t, v.Identity.Profile.Fingerprint(), v.Fingerprint)
+		assert.Equal(t, identity.HashIdentifier("u1"), v.IdentifierHash)
+		kept = append(kept, v)
 	}
-	var _ identity.FingerprintExtractor = e
+	assert.Same(t, kept[1], kept[2], "hits share the cache's")
+	assert.Equal(t, *kept[0], *kept[1], "the miss's is what the cache keeps")
+	var _ identity.VerifiedExtractor = e
 }
 
 // heapPerToken verifies n tokens made by claims(i) into a fresh cache and
@@ -481,7 +487,7 @@ func TestTokenCacheIndexOverflowsIntoTheMap(t *testing.T) {
 	for _, token := range tokens {
 		v, ok := c.Get(token, now, 0)
 		require.True(t, ok, token)
-		assert.Equal(t, token, tokens[v])
+		assert.Equal(t, token, tokens[*v])
 		if s.find(token, c.tagOf(window)) != nil {
 			inIndex++
 		}

@@ -30,8 +30,8 @@ type Extractor struct {
 	sources  []TokenSource
 	mapper   *identity.ClaimsMapper
 	maxSize  int
-	verified *Cache[verified]  // nil: none
-	rotating RotatingKeySource // keys, if they rotate
+	verified *Cache[identity.Verified] // nil: none
+	rotating RotatingKeySource         // keys, if they rotate
 	now      func() time.Time
 }
 
@@ -87,7 +87,7 @@ func New(keys KeySource, opts ...Option) (*Extractor, error) {
 	// longer verified), which a cached answer would not see, and running it
 	// on a hit would need each token's claims kept beside its identity.
 	if cfg.cacheEntries > 0 && (static || e.rotating != nil) && mapper.Cacheable() {
-		if e.verified, err = NewCache[verified](cfg.cacheEntries, cfg.cacheBytes, cfg.cacheMaxAge, cfg.leeway); err != nil {
+		if e.verified, err = NewCache[identity.Verified](cfg.cacheEntries, cfg.cacheBytes, cfg.cacheMaxAge, cfg.leeway); err != nil {
 			return nil, fmt.Errorf("jwtverify: %w", err)
 		}
 	}
@@ -131,31 +131,36 @@ func checkAlgorithms(algs []string) error {
 // token that fails verification is an error wrapping ErrInvalidToken; a
 // verified token without a valid identifier is the ClaimsMapper's error.
 func (e *Extractor) Extract(r *http.Request) (identity.Identity, bool, error) {
-	id, _, _, ok, err := e.ExtractFingerprint(r)
-	return id, ok, err
+	v, ok, err := e.ExtractVerified(r)
+	if !ok {
+		return identity.Identity{}, false, err
+	}
+	return own(v), true, nil
 }
 
-// ExtractFingerprint is Extract that also returns the profile's Fingerprint
-// and the identifier's HashIdentifier, which a verified-token cache hit has
-// already: the middleware asks for them (identity.FingerprintExtractor)
-// rather than hashing the profile and the identifier again.
-func (e *Extractor) ExtractFingerprint(r *http.Request) (identity.Identity, uint64, uint64, bool, error) {
+// ExtractVerified is Extract that returns the Verified the verified-token
+// cache keeps for the token, shared by every request that brings it (read
+// it, never change it), or a new one where the cache has none: the
+// middleware asks for it (identity.VerifiedExtractor), so that a request
+// carries it without a copy and the profile and identifier are not hashed
+// again.
+func (e *Extractor) ExtractVerified(r *http.Request) (*identity.Verified, bool, error) {
 	token := e.token(r)
 	if token == "" {
-		return identity.Identity{}, 0, 0, false, nil
+		return nil, false, nil
 	}
 	v, err := e.verify(token)
 	if err != nil {
-		return identity.Identity{}, 0, 0, false, err
+		return nil, false, err
 	}
-	return v.id, v.fingerprint, v.identifierHash, true, nil
+	return v, true, nil
 }
 
-// verified is what the verified-token cache keeps of a token.
-type verified struct {
-	id             identity.Identity
-	fingerprint    uint64 // id.Profile.Fingerprint()
-	identifierHash uint64 // identity.HashIdentifier(id.Identifier)
+// own is a copy of v's identity that shares nothing with the cache.
+func own(v *identity.Verified) identity.Identity {
+	id := v.Identity
+	id.Profile = id.Profile.Clone()
+	return id
 }
 
 func (e *Extractor) token(r *http.Request) string {
@@ -171,19 +176,21 @@ func (e *Extractor) token(r *http.Request) string {
 // same rules and errors as Extract; an empty token is an ErrInvalidToken.
 func (e *Extractor) Verify(token string) (identity.Identity, error) {
 	v, err := e.verify(token)
-	return v.id, err
+	if err != nil {
+		return identity.Identity{}, err
+	}
+	return own(v), nil
 }
 
-// verify is Verify, with the fingerprint: from the cache, or computed once
-// for it (only where there is a cache: elsewhere the caller computes it if
-// it needs it).
-func (e *Extractor) verify(token string) (verified, error) {
+// verify is Verify, without the copy: the cache's Verified for token, or a
+// new one, which the cache then keeps, where there is one.
+func (e *Extractor) verify(token string) (*identity.Verified, error) {
 	// Size first: cheap, and before anything reads the whole token.
 	switch {
 	case token == "":
-		return verified{}, fmt.Errorf("%w: %w: empty", ErrInvalidToken, jwt.ErrTokenMalformed)
+		return nil, fmt.Errorf("%w: %w: empty", ErrInvalidToken, jwt.ErrTokenMalformed)
 	case len(token) > e.maxSize:
-		return verified{}, fmt.Errorf("%w: %w: %d bytes, limit %d", ErrInvalidToken, jwt.ErrTokenMalformed, len(token), e.maxSize)
+		return nil, fmt.Errorf("%w: %w: %d bytes, limit %d", ErrInvalidToken, jwt.ErrTokenMalformed, len(token), e.maxSize)
 	}
 	var now time.Time
 	var gen uint64
@@ -192,46 +199,43 @@ func (e *Extractor) verify(token string) (verified, error) {
 		// below: a token it knows needs none of them again.
 		now, gen = e.now(), e.generation() // the generation before verifying: see Cache.Put
 		if v, ok := e.verified.Get(token, now, gen); ok {
-			if v.id.Profile.Custom != nil {
-				v.id.Profile = v.id.Profile.Clone() // the caller may change its attributes, never the cache's
-			}
 			return v, nil
 		}
 	}
 	// Shape next, before any decoding of attacker input.
 	if strings.Count(token, ".") != 2 {
-		return verified{}, fmt.Errorf("%w: %w: want three dot-separated segments", ErrInvalidToken, jwt.ErrTokenMalformed)
+		return nil, fmt.Errorf("%w: %w: want three dot-separated segments", ErrInvalidToken, jwt.ErrTokenMalformed)
 	}
 	if strings.ContainsAny(token, "\r\n") {
 		// Go's base64 decoder skips newlines, even strict: refused here,
 		// after the cache (which holds verified tokens only), so that a
 		// token has one spelling (with WithStrictDecoding, see New).
-		return verified{}, fmt.Errorf("%w: %w: not canonical base64url", ErrInvalidToken, jwt.ErrTokenMalformed)
+		return nil, fmt.Errorf("%w: %w: not canonical base64url", ErrInvalidToken, jwt.ErrTokenMalformed)
 	}
 	claims := claimsPool.Get().(jwt.MapClaims)
-	_, err := e.parser.ParseWithClaims(token, claims, e.keyfunc)
-	var id identity.Identity
-	if err == nil {
-		if err = checkTimeClaims(claims); err == nil {
-			id, err = e.mapper.Map(claims)
-		}
-	} else {
-		err = fmt.Errorf("%w: %w", ErrInvalidToken, err)
+	defer func() {
+		clear(claims)
+		claimsPool.Put(claims)
+	}()
+	if _, err := e.parser.ParseWithClaims(token, claims, e.keyfunc); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidToken, err)
 	}
-	v := verified{id: id}
-	if err == nil && e.verified != nil {
-		v.fingerprint, v.identifierHash = id.Profile.Fingerprint(), identity.HashIdentifier(id.Identifier)
-		cached := v
-		cached.id.Profile = cached.id.Profile.Clone() // the cache's own, whatever the caller does with id's
+	if err := checkTimeClaims(claims); err != nil {
+		return nil, err
+	}
+	id, err := e.mapper.Map(claims)
+	if err != nil {
+		return nil, err
+	}
+	v := identity.NewVerified(id) // its profile its own: the claims map goes back to the pool
+	if e.verified != nil {
 		notBefore := numericDate(claims["nbf"])
 		if iat := numericDate(claims["iat"]); iat.After(notBefore) {
 			notBefore = iat // golang-jwt refuses a token issued ahead of the clock (WithIssuedAt)
 		}
-		e.verified.Put(token, cached, sizeOf(cached.id), numericDate(claims["exp"]), notBefore, now, gen)
+		e.verified.Put(token, *v, sizeOf(v.Identity), numericDate(claims["exp"]), notBefore, now, gen)
 	}
-	clear(claims)
-	claimsPool.Put(claims)
-	return v, err
+	return v, nil
 }
 
 func (e *Extractor) generation() uint64 {
