@@ -4,16 +4,21 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"sync/atomic"
 )
 
 // Verified is an identity an extractor keeps for a credential it verified
 // (jwtverify's verified-token cache), with what a cache of synced users reads
-// of it computed once. Every request that brings the credential shares it:
-// read it, never change it, nor its Custom attributes.
+// of it computed once, and room for that cache's note (see SetNote). Every
+// request that brings the credential shares it: read it, never change it,
+// nor its Custom attributes.
 type Verified struct {
 	Identity       Identity
 	Fingerprint    uint64 // Identity.Profile.Fingerprint()
 	IdentifierHash uint64 // HashIdentifier(Identity.Identifier)
+
+	// The note: a and b, written while seq is odd (see SetNote).
+	seq, a, b atomic.Uint64
 }
 
 // NewVerified returns id as a Verified, with its hashes, and a profile of
@@ -21,6 +26,35 @@ type Verified struct {
 func NewVerified(id Identity) *Verified {
 	id.Profile = id.Profile.Clone()
 	return &Verified{Identity: id, Fingerprint: id.Profile.fingerprint(), IdentifierHash: HashIdentifier(id.Identifier)}
+}
+
+// SetNote leaves two words on v for a cache of synced users (the
+// middleware's), so that the next request bringing v finds its user there
+// rather than looking them up: their meaning is that cache's, which must
+// tell its notes from another's. It takes no lock and never waits: a
+// SetNote that meets another is dropped.
+func (v *Verified) SetNote(a, b uint64) {
+	seq := v.seq.Load()
+	if seq&1 != 0 || !v.seq.CompareAndSwap(seq, seq+1) {
+		return // another is writing: a note is a shortcut, not owed
+	}
+	v.a.Store(a)
+	v.b.Store(b)
+	v.seq.Store(seq + 2)
+}
+
+// Note returns the two words SetNote last left on v, read together; zeros
+// if none, or if a SetNote is writing them.
+func (v *Verified) Note() (a, b uint64) {
+	seq := v.seq.Load()
+	if seq&1 != 0 {
+		return 0, 0
+	}
+	a, b = v.a.Load(), v.b.Load()
+	if v.seq.Load() != seq {
+		return 0, 0
+	}
+	return a, b
 }
 
 // VerifiedExtractor is an Extractor that keeps what it verified

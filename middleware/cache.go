@@ -64,8 +64,14 @@ type shard struct {
 	mu    sync.RWMutex
 	lru   *simplelru.LRU[uint64, entry]
 	index index
-	_     [64]byte // shards written on other cores stay off each other's cache lines
+	epoch atomic.Uint64 // changed by every change of the shard: see hitNoted
+	_     [64]byte      // shards written on other cores stay off each other's cache lines
 }
+
+// epochs gives out the shards' epochs, so that no two shards, of one cache
+// or of two, ever have the same: a note (see hitNoted) names its shard's
+// state without naming the shard.
+var epochs atomic.Uint64
 
 // entry is all the LRU keeps per user.
 type entry struct {
@@ -112,6 +118,7 @@ func newCache(size int, ttl time.Duration, clk *clock, randN func(int64) int64) 
 	share := size / n
 	for i := range c.shards {
 		s := &c.shards[i]
+		s.epoch.Store(epochs.Add(1))
 		// Room in the index for a shard that drew more than its share: four
 		// standard deviations of its load (binomial, about √share).
 		s.index = newIndex(share + 4*int(math.Sqrt(float64(share))) + 1)
@@ -157,21 +164,53 @@ func (c *cache) shard(k key) *shard { return &c.shards[k.hash>>c.shift] }
 // hit reports whether k was synced within the TTL, and counts it if so. It
 // takes no lock for a user in the index, and allocates nothing.
 func (c *cache) hit(k key) bool {
-	s := c.shard(k)
-	now := c.clock.now()
-	found, fresh := s.index.get(k, now)
-	if !found {
-		// Not in the index: a new user, another profile, or one the index
-		// had no room for (rare, see index); the LRU knows.
-		s.mu.RLock()
-		e, ok := s.lru.Peek(k.hash)
-		s.mu.RUnlock()
-		fresh = ok && e.check == k.check && now < e.expires
-	}
+	_, fresh := c.fresh(c.shard(k), k, c.clock.now())
 	if fresh {
 		c.nhits.add()
 	}
 	return fresh
+}
+
+// hitNoted is hit for the user of a Verified, on which it notes what it
+// found: the shard's epoch when it looked, and until when the user is
+// fresh. The next request bringing the Verified reads the note on it,
+// which it holds already, and does not look: if the shard's epoch is still
+// the note's, nothing in the shard changed since, and looking would find
+// what the note says.
+//
+// The epoch is read before looking, and writers change it after changing
+// the shard: a change that races the look leaves a note of an epoch gone.
+// The note of another cache, or of another shard, names an epoch this shard
+// never had (see epochs): it is read as none.
+func (c *cache) hitNoted(k key, v *identity.Verified) bool {
+	s := c.shard(k)
+	now := c.clock.now()
+	epoch := s.epoch.Load()
+	if noted, until := v.Note(); noted == epoch && now < int64(until) {
+		c.nhits.add()
+		return true
+	}
+	until, fresh := c.fresh(s, k, now)
+	if !fresh {
+		return false
+	}
+	v.SetNote(epoch, uint64(until))
+	c.nhits.add()
+	return true
+}
+
+// fresh looks k up in s: fresh if synced with this profile and not expired
+// at now, until when.
+func (c *cache) fresh(s *shard, k key, now int64) (until int64, fresh bool) {
+	if until, found := s.index.get(k); found {
+		return until, now < until
+	}
+	// Not in the index: a new user, another profile, or one the index had
+	// no room for (rare, see index); the LRU knows.
+	s.mu.RLock()
+	e, ok := s.lru.Peek(k.hash)
+	s.mu.RUnlock()
+	return e.expires, ok && e.check == k.check && now < e.expires
 }
 
 func (c *cache) lookup(k key) state {
@@ -224,8 +263,13 @@ func (c *cache) add(k key, st state, maxTTL time.Duration) {
 	} else {
 		s.index.remove(k.hash) // a refusal is never a hit
 	}
+	s.changed()
 	s.mu.Unlock()
 }
+
+// changed gives s a new epoch, after a change: notes of the old one are
+// read as none (see hitNoted). Under s.mu.
+func (s *shard) changed() { s.epoch.Store(epochs.Add(1)) }
 
 // forget drops the user hash, whatever their profile, synced or refused.
 // It removes them from the LRU, whose eviction callback removes them from
@@ -235,6 +279,7 @@ func (c *cache) forget(hash uint64) {
 	s := &c.shards[hash>>c.shift]
 	s.mu.Lock()
 	s.lru.Remove(hash)
+	s.changed()
 	s.mu.Unlock()
 }
 
@@ -244,6 +289,7 @@ func (c *cache) forgetAll() {
 		s := &c.shards[i]
 		s.mu.Lock()
 		s.lru.Purge()
+		s.changed()
 		s.mu.Unlock()
 	}
 }

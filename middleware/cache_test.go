@@ -8,6 +8,9 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/autoidentify/autoidentify/identity"
 )
 
 func TestCacheShardCount(t *testing.T) {
@@ -164,12 +167,12 @@ func TestCacheForget(t *testing.T) {
 	for _, k := range []key{ann, bob} {
 		assert.Equal(t, absent, c.lookup(k))
 		assert.False(t, c.hit(k))
-		found, _ := c.shard(k).index.get(k, 0)
+		_, found := c.shard(k).index.get(k)
 		assert.False(t, found, "out of the index too")
 	}
 	assert.True(t, c.hit(cat))
-	found, fresh := c.shard(cat).index.get(cat, 0)
-	assert.True(t, found && fresh)
+	_, found := c.shard(cat).index.get(cat)
+	assert.True(t, found)
 	total := 0
 	for i := range c.shards {
 		total += c.shards[i].lru.Len()
@@ -194,4 +197,57 @@ func BenchmarkCacheResyncs(b *testing.B) {
 			})
 		}
 	}
+}
+
+// A note on a Verified (see hitNoted) answers exactly what looking would:
+// every change of the shard, and time, end it; a hit that looked before a
+// change and notes after it leaves a note of an epoch gone; and one cache's
+// note is none to another's.
+func TestCacheNote(t *testing.T) {
+	t.Parallel()
+	clk := new(clock)
+	c := newCache(1, time.Hour, clk, func(int64) int64 { return 0 }) // one shard, as the second cache's
+	v := identity.NewVerified(identity.Identity{Identifier: "ann"})
+	ann := c.keyOf(v.IdentifierHash, v.Fingerprint)
+
+	assert.False(t, c.hitNoted(ann, v), "not synced")
+	c.add(ann, synced, 0)
+	assert.True(t, c.hitNoted(ann, v), "looked, and noted")
+	noted, _ := v.Note()
+	require.Equal(t, c.shard(ann).epoch.Load(), noted)
+	assert.True(t, c.hitNoted(ann, v), "read the note")
+
+	c.forget(ann.hash)
+	assert.False(t, c.hitNoted(ann, v), "forgotten")
+	c.add(ann, synced, 0)
+	assert.True(t, c.hitNoted(ann, v))
+	c.add(ann, rejected, 0)
+	assert.False(t, c.hitNoted(ann, v), "refused")
+	c.add(ann, synced, 0)
+	assert.True(t, c.hitNoted(ann, v))
+	clk.advance(time.Hour)
+	assert.False(t, c.hitNoted(ann, v), "expired")
+	c.add(ann, synced, 0)
+	assert.True(t, c.hitNoted(ann, v))
+	c.forgetAll()
+	assert.False(t, c.hitNoted(ann, v), "every user forgotten")
+
+	// A hit looks (the user is synced), the user is forgotten, then the hit
+	// notes what it found, with the epoch it read before looking.
+	c.add(ann, synced, 0)
+	epoch := c.shard(ann).epoch.Load()
+	_, fresh := c.fresh(c.shard(ann), ann, clk.now())
+	require.True(t, fresh)
+	c.forget(ann.hash)
+	v.SetNote(epoch, math.MaxInt64)
+	assert.False(t, c.hitNoted(ann, v), "the note of a look before the change is none after it")
+
+	// Two new caches, each changed once: ann synced in one, bob in the other.
+	// The note the first leaves is none to the second.
+	one, other := newCache(1, time.Hour, clk, func(int64) int64 { return 0 }), newCache(1, time.Hour, clk, func(int64) int64 { return 0 })
+	one.add(ann, synced, 0)
+	other.add(other.key("bob", 0), synced, 0)
+	require.True(t, one.hitNoted(ann, v))
+	assert.False(t, other.hitNoted(ann, v), "another cache's note")
+	assert.Equal(t, uint64(5), c.hits())
 }

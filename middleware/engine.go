@@ -203,6 +203,16 @@ func (e *engine) observe(ctx context.Context, id *identity.Identity, fp, hash ui
 	e.miss(ctx, id, fp, k)
 }
 
+// observeVerified is observe for the Verified an extractor keeps, on which
+// the cache notes what it found (see cache.hitNoted).
+func (e *engine) observeVerified(ctx context.Context, v *identity.Verified) {
+	k := e.cache.keyOf(v.IdentifierHash, v.Fingerprint)
+	if e.cache.hitNoted(k, v) {
+		return
+	}
+	e.miss(ctx, &v.Identity, v.Fingerprint, k)
+}
+
 func (e *engine) miss(ctx context.Context, id *identity.Identity, fp uint64, k key) {
 	e.misses.Add(1)
 	if e.cache.lookup(k) == rejected {

@@ -9,6 +9,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/autoidentify/autoidentify/adapters/engagespot/engagespottest"
+	"github.com/autoidentify/autoidentify/identity/jwtverify"
+	"github.com/autoidentify/autoidentify/middleware"
 )
 
 // A user deleted in Engagespot and forgotten is created again by their next
@@ -150,4 +152,32 @@ func methods(srv *engagespottest.Server, identifier string) []string {
 		}
 	}
 	return list
+}
+
+// A user whose token the route verifies (the cache notes on the token's
+// Verified that they were synced, see identity.Verified.SetNote) is created
+// again by their next request once forgotten, as a user from the context is:
+// the note of a hit before the change is not read as one after it.
+func TestForgetSyncsATokensUserAgain(t *testing.T) {
+	t.Parallel()
+	srv := engagespottest.NewServer(t)
+	c := client(t, srv)
+	m := newMiddleware(t, c)
+	tokens, err := jwtverify.New(jwtverify.HMACKey(benchSecret))
+	require.NoError(t, err)
+	h := with(t, m, middleware.WithExtractor(tokens)).Handler(nop)
+	r := withTokens(t, 1)[0] // user-0000000
+	for range 3 {            // a miss, a hit that notes, a hit on the note
+		h.ServeHTTP(&nopWriter{h: http.Header{}}, r)
+		flush(t, m)
+	}
+	require.Equal(t, 1, srv.Calls())
+	require.NoError(t, c.DeleteUser(t.Context(), "user-0000000"))
+
+	m.Forget("user-0000000")
+	h.ServeHTTP(&nopWriter{h: http.Header{}}, r)
+	flush(t, m)
+	_, ok := srv.User("user-0000000")
+	assert.True(t, ok, "created again")
+	assert.Equal(t, uint64(2), m.Stats().Hits, "two hits before the forget, none after")
 }

@@ -47,17 +47,17 @@ func (x *index) choices(hash uint64) (first, second int) {
 	return int(uint64(uint32(hash)) * n >> 32), int((hash * 0x9E3779B97F4A7C15 >> 32) * n >> 32)
 }
 
-// get finds k: found if its tag is there, fresh if also not expired at now.
-func (x *index) get(k key, now int64) (found, fresh bool) {
+// get finds k: found if its tag is there, with the time it expires.
+func (x *index) get(k key) (expires int64, found bool) {
 	first, second := x.choices(k.hash)
 	for _, b := range [2]*bucket{&x.buckets[first], &x.buckets[second]} {
 		for i := range b {
 			if b[i].tag.Load() == k.tag {
-				return true, now < b[i].expires.Load()
+				return b[i].expires.Load(), true
 			}
 		}
 	}
-	return false, false
+	return 0, false
 }
 
 // put records the user hash as synced with tag until expires. Under the

@@ -21,28 +21,30 @@ func TestIndex(t *testing.T) {
 		x.put(k(i).hash, k(i).tag, int64(100+i))
 	}
 	for i := range ways {
-		found, fresh := x.get(k(i), 100)
+		expires, found := x.get(k(i))
 		assert.True(t, found, i)
-		assert.Equal(t, i > 0, fresh, "fresh until its expiry: %d", i)
+		assert.Equal(t, int64(100+i), expires, "with its expiry: %d", i)
 	}
 
 	// A full bucket gives the slot that expires first (user 0's) to the newcomer.
 	x.put(k(ways).hash, k(ways).tag, 200)
-	found, _ := x.get(k(0), 0)
+	_, found := x.get(k(0))
 	assert.False(t, found, "user 0 left the index")
-	found, fresh := x.get(k(ways), 150)
-	assert.True(t, found && fresh)
+	expires, found := x.get(k(ways))
+	assert.True(t, found)
+	assert.Equal(t, int64(200), expires)
 
 	// A new profile replaces the old one in the user's slot.
 	changed := key{hash: k(1).hash, check: 8, tag: tagOf(k(1).hash, 8)}
 	x.put(changed.hash, changed.tag, 300)
-	found, _ = x.get(k(1), 0)
+	_, found = x.get(k(1))
 	assert.False(t, found, "the old profile is gone")
-	found, fresh = x.get(changed, 250)
-	assert.True(t, found && fresh)
+	expires, found = x.get(changed)
+	assert.True(t, found)
+	assert.Equal(t, int64(300), expires)
 
 	x.remove(changed.hash)
-	found, _ = x.get(changed, 0)
+	_, found = x.get(changed)
 	assert.False(t, found)
 	_, n := x.buckets[0].empty()
 	assert.Equal(t, 1, n, "user 1's slot is empty; user 0's went to the newcomer")
@@ -66,7 +68,7 @@ func TestIndexHoldsAFullCache(t *testing.T) {
 			continue
 		}
 		kept++
-		if found, _ := c.shard(k).index.get(k, 0); !found {
+		if _, found := c.shard(k).index.get(k); !found {
 			out++
 		}
 		require.True(t, c.hit(k), "in the index or not, a synced user is a hit")
@@ -87,7 +89,7 @@ func TestIndexFollowsTheLRU(t *testing.T) {
 	assert.True(t, c.hit(ann))
 	c.add(bob, synced, 0)
 	assert.False(t, c.hit(ann), "evicted by bob")
-	found, _ := c.shard(ann).index.get(ann, 0)
+	_, found := c.shard(ann).index.get(ann)
 	assert.False(t, found, "and out of the index")
 	assert.True(t, c.hit(bob))
 	c.add(bob, rejected, 0)
@@ -172,7 +174,8 @@ func TestIndexMovesAUserToMakeRoom(t *testing.T) {
 	}
 
 	for i, k := range keys {
-		found, fresh := x.get(k, 50)
+		expires, found := x.get(k)
+		fresh := 50 < expires
 		assert.True(t, found && fresh, "user %d", i)
 	}
 	_, free0 := x.buckets[0].empty()

@@ -103,7 +103,7 @@ func (rt *Route) identifyVerified(w http.ResponseWriter, r *http.Request) (*http
 	rt.watch.user()
 	r = r.WithContext(identity.NewContextVerified(r.Context(), v))
 	if rt.sync {
-		rt.m.e.observe(r.Context(), &v.Identity, v.Fingerprint, v.IdentifierHash)
+		rt.m.e.observeVerified(r.Context(), v)
 	}
 	return r, true
 }

@@ -294,18 +294,19 @@ func TestUnauthorizedAnswers(t *testing.T) {
 func TestRouteUsesWhatTheExtractorKept(t *testing.T) {
 	t.Parallel()
 	m, srv := setup(t)
-	kept := &identity.Verified{
-		Identity:    identity.Identity{Identifier: "ann", Profile: identity.Profile{Custom: map[string]any{"plan": "pro"}}},
-		Fingerprint: 1, IdentifierHash: identity.HashIdentifier("ann"),
+	kept := func(fp uint64) *identity.Verified {
+		return &identity.Verified{
+			Identity:    identity.Identity{Identifier: "ann", Profile: identity.Profile{Custom: map[string]any{"plan": "pro"}}},
+			Fingerprint: fp, IdentifierHash: identity.HashIdentifier("ann"),
+		}
 	}
-	var fp atomic.Uint64
-	fp.Store(1)
-	ext := keeping{kept: kept, fp: &fp}
+	ext := keeping{kept: new(atomic.Pointer[identity.Verified])}
+	ext.kept.Store(kept(1))
 	var seen identity.Identity
 	h := with(t, m, middleware.WithExtractor(ext)).Handler(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
 		seen, _ = identity.FromContext(r.Context())
-		_, ctxFP, _ := identity.FingerprintFromContext(r.Context())
-		assert.Equal(t, fp.Load(), ctxFP, "the context carries the extractor's Verified")
+		_, fp, _ := identity.FingerprintFromContext(r.Context())
+		assert.Equal(t, ext.kept.Load().Fingerprint, fp, "the context carries the extractor's Verified")
 		seen.Profile.Custom["plan"] = "changed by the handler"
 	}))
 	get := func() {
@@ -316,24 +317,22 @@ func TestRouteUsesWhatTheExtractorKept(t *testing.T) {
 	get()
 	get()
 	assert.Equal(t, "ann", seen.Identifier)
-	assert.Equal(t, "pro", kept.Identity.Profile.Custom["plan"], "the handler changed a copy")
+	assert.Equal(t, "pro", ext.kept.Load().Identity.Profile.Custom["plan"], "the handler changed a copy")
 	assert.Equal(t, 1, srv.Calls(), "the same fingerprint: a hit")
-	fp.Store(2) // the same profile, another fingerprint: only the extractor's can have changed
+	ext.kept.Store(kept(2)) // the same profile, another fingerprint: only the extractor's can have changed
 	get()
 	assert.Equal(t, 2, srv.Calls(), "the extractor's fingerprint was the one used")
 }
 
-// keeping hands out kept, with the fingerprint fp holds.
+// keeping hands out the Verified it keeps.
 type keeping struct {
-	kept *identity.Verified
-	fp   *atomic.Uint64
+	kept *atomic.Pointer[identity.Verified]
 }
 
 func (k keeping) Extract(r *http.Request) (identity.Identity, bool, error) {
-	return k.kept.Identity, true, nil
+	return k.kept.Load().Identity, true, nil
 }
 
 func (k keeping) ExtractVerified(*http.Request) (*identity.Verified, bool, error) {
-	k.kept.Fingerprint = k.fp.Load() // between requests: the test's own
-	return k.kept, true, nil
+	return k.kept.Load(), true, nil
 }

@@ -92,7 +92,8 @@ func Cached(validate jwtmiddleware.ValidateToken, opts ...CacheOption) (jwtmiddl
 			return nil, err
 		}
 		if exp, nbf, ok := timeBounds(claims); ok {
-			cache.Put(key, copyClaims(claims), claimsSize, exp, nbf, now, 0)
+			kept := copyClaims(claims)
+			cache.Put(key, &kept, claimsSize, exp, nbf, now, 0)
 		}
 		return claims, nil
 	}, nil

@@ -87,7 +87,7 @@ const indexProbes = 8
 // entryOverhead is what an entry costs the heap beyond its token and what
 // its value holds: the entry, its map slot and ring slot, and the token's
 // copy's rounding (measured: BenchmarkVerifiedCacheMemory).
-const entryOverhead = 272
+const entryOverhead = 304
 
 type tokenEntry[T any] struct {
 	token    string
@@ -163,21 +163,22 @@ func (c *Cache[T]) Get(token string, now time.Time, gen uint64) (*T, bool) {
 	return &e.value, true
 }
 
-// Put stores value, the result of verifying token at now with the key set
-// at generation gen (read before verifying: a verification that raced a key
+// Put stores a copy of *value (which nothing may be using yet: T may hold
+// atomics, as identity.Verified does), the result of verifying token at now
+// with the key set at generation gen (read before verifying: a verification that raced a key
 // change is then never served), for a token whose exp and nbf (zero if
 // absent) are as given; pass as nbf the later of nbf and iat, where the
 // verifier checks iat too, so that a clock stepping back finds the token
 // not yet valid as a fresh verification would. size is what value holds beyond the token, in bytes.
 // A token over MaxCachedTokenSize is not stored.
-func (c *Cache[T]) Put(token string, value T, size int64, exp, nbf time.Time, now time.Time, gen uint64) {
+func (c *Cache[T]) Put(token string, value *T, size int64, exp, nbf time.Time, now time.Time, gen uint64) {
 	if len(token) > MaxCachedTokenSize || token == "" {
 		return
 	}
 	e := &tokenEntry[T]{
 		token:    string([]byte(token)), // not the request's memory
 		tag:      c.tagOf(token),
-		value:    value,
+		value:    *value,
 		notAfter: min(unixNano(exp.Add(c.leeway)), unixNano(now.Add(c.maxAge))),
 		gen:      gen,
 		size:     int64(len(token)) + size + entryOverhead,

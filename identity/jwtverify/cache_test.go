@@ -218,7 +218,7 @@ func TestTokenCacheStaysWithinItsBounds(t *testing.T) {
 	token := []byte(strings.Repeat("t", 300))
 	for i := range n {
 		copy(token[len(token)-8:], fmt.Sprintf("%08d", i))
-		c.Put(string(token), identity.Identity{Identifier: fmt.Sprint("user-", i)}, 10, exp, time.Time{}, testNow, 0)
+		c.Put(string(token), &identity.Identity{Identifier: fmt.Sprint("user-", i)}, 10, exp, time.Time{}, testNow, 0)
 		if i%100_000 == 0 {
 			require.LessOrEqual(t, c.Len(), entries)
 			require.LessOrEqual(t, c.Bytes(), int64(maxBytes))
@@ -321,7 +321,7 @@ func TestVerifiedCacheSharesWhatItKeeps(t *testing.T) {
 		kept = append(kept, v)
 	}
 	assert.Same(t, kept[1], kept[2], "hits share the cache's")
-	assert.Equal(t, *kept[0], *kept[1], "the miss's is what the cache keeps")
+	assert.Equal(t, kept[0].Identity, kept[1].Identity, "the miss's is what the cache keeps")
 	var _ identity.VerifiedExtractor = e
 }
 

@@ -233,7 +233,7 @@ func (e *Extractor) verify(token string) (*identity.Verified, error) {
 		if iat := numericDate(claims["iat"]); iat.After(notBefore) {
 			notBefore = iat // golang-jwt refuses a token issued ahead of the clock (WithIssuedAt)
 		}
-		e.verified.Put(token, *v, sizeOf(v.Identity), numericDate(claims["exp"]), notBefore, now, gen)
+		e.verified.Put(token, v, sizeOf(v.Identity), numericDate(claims["exp"]), notBefore, now, gen)
 	}
 	return v, nil
 }
