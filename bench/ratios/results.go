@@ -192,9 +192,35 @@ func (r *results) report(w io.Writer) bool {
 		}
 		fmt.Fprintln(w)
 	}
+	const cached = "BenchmarkJWTCached/"
+	if sets := r.workingSets(cached); len(sets) > 0 {
+		// The verified-token cache's hit beside its floor, in the same run (issue 25).
+		fmt.Fprintln(w, "| working set | GOMAXPROCS | floor | verified | verified / floor | extract | extract / floor |")
+		fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|")
+		for _, set := range sets {
+			for _, suffix := range []string{"", "-parallel"} {
+				for _, p := range r.procs {
+					floor, ok := r.median(cached+set+"floor"+suffix, p, "ns/op")
+					if !ok {
+						continue
+					}
+					row := fmt.Sprintf("| %s%s | %d | %.1f |", strings.TrimSuffix(set, "/"), suffix, p, floor)
+					for _, path := range []string{"verified", "extract"} {
+						if ns, ok := r.median(cached+set+path+suffix, p, "ns/op"); ok {
+							row += fmt.Sprintf(" %.1f | %.2f× |", ns, ns/floor)
+						} else {
+							row += " – | – |"
+						}
+					}
+					fmt.Fprintln(w, row)
+				}
+			}
+		}
+		fmt.Fprintln(w)
+	}
 	var others []key
 	for _, k := range r.order {
-		if !strings.HasPrefix(k.name, mw) && !strings.HasPrefix(k.name, "BenchmarkJWTOverhead/") {
+		if !strings.HasPrefix(k.name, mw) && !strings.HasPrefix(k.name, "BenchmarkJWTOverhead/") && !strings.HasPrefix(k.name, cached) {
 			others = append(others, k)
 		}
 	}
