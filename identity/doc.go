@@ -12,6 +12,12 @@
 // NewContext, FromContext and InContext carry an identity in the request
 // context for handlers and later middleware.
 //
+// An extractor that keeps what it verified (jwtverify's verified-token cache)
+// can hand out the Verified it keeps, shared by every request with the same
+// credential (VerifiedExtractor): the identity with its Fingerprint and
+// HashIdentifier computed once, and a note a cache of synced users leaves on
+// it (SetNote). NewContextVerified carries it without a copy.
+//
 // # Verifying tokens
 //
 // Verifying JSON Web Tokens is identity/jwtverify's job, and fetching the

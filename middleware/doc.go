@@ -25,7 +25,11 @@
 // profile last synced (identity.Profile.Fingerprint). A request whose user
 // was synced with the same profile within WithTTL is a hit: it allocates
 // nothing, takes no lock, writes no memory that other cores use (so hits
-// scale with cores), and logs nothing. A new user, a changed profile (a new
+// scale with cores), and logs nothing. On a route whose extractor keeps what
+// it verified (jwtverify's), a hit reads the note the cache left on the
+// token's identity.Verified, rather than looking the user up, as long as the
+// part of the cache that holds them did not change since; the first hit
+// after a change writes the note again. A new user, a changed profile (a new
 // email, a new name) or an expired entry is a miss, which
 // starts a job, or joins the job already under way for that user: however
 // many requests arrive at once, a user is synced by one API call at a time.

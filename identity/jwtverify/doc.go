@@ -24,7 +24,9 @@
 // of a session carries it, costs a lookup instead of a signature check. It
 // is keyed on the exact token, re-checked against the clock on every hit,
 // bounded by entries and bytes, and never serves a token whose key left a
-// JWKS key set (RotatingKeySource).
+// JWKS key set (RotatingKeySource). ExtractVerified hands out what it keeps
+// (an identity.Verified, shared), which the middleware carries in the
+// request's context without a copy; Extract and Verify hand out copies.
 //
 // # Claims
 //
