@@ -3,6 +3,7 @@ package middleware
 import (
 	"math"
 	"math/bits"
+	"math/rand/v2"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -68,10 +69,16 @@ type shard struct {
 	_     [64]byte      // shards written on other cores stay off each other's cache lines
 }
 
-// epochs gives out the shards' epochs, so that no two shards, of one cache
-// or of two, ever have the same: a note (see hitNoted) names its shard's
-// state without naming the shard.
-var epochs atomic.Uint64
+// epochs gives out the shards' epochs (from a random start, epochBase), so
+// that no two shards, of one cache or of two, ever have the same: a note
+// (see hitNoted) names its shard's state without naming the shard, and the
+// note of another writer on a Verified is never read as one of ours.
+var (
+	epochs    atomic.Uint64
+	epochBase = rand.Uint64()
+)
+
+func nextEpoch() uint64 { return epochBase + epochs.Add(1) }
 
 // entry is all the LRU keeps per user.
 type entry struct {
@@ -118,7 +125,7 @@ func newCache(size int, ttl time.Duration, clk *clock, randN func(int64) int64) 
 	share := size / n
 	for i := range c.shards {
 		s := &c.shards[i]
-		s.epoch.Store(epochs.Add(1))
+		s.epoch.Store(nextEpoch())
 		// Room in the index for a shard that drew more than its share: four
 		// standard deviations of its load (binomial, about √share).
 		s.index = newIndex(share + 4*int(math.Sqrt(float64(share))) + 1)
@@ -269,7 +276,7 @@ func (c *cache) add(k key, st state, maxTTL time.Duration) {
 
 // changed gives s a new epoch, after a change: notes of the old one are
 // read as none (see hitNoted). Under s.mu.
-func (s *shard) changed() { s.epoch.Store(epochs.Add(1)) }
+func (s *shard) changed() { s.epoch.Store(nextEpoch()) }
 
 // forget drops the user hash, whatever their profile, synced or refused.
 // It removes them from the LRU, whose eviction callback removes them from

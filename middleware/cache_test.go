@@ -202,7 +202,7 @@ func BenchmarkCacheResyncs(b *testing.B) {
 // A note on a Verified (see hitNoted) answers exactly what looking would:
 // every change of the shard, and time, end it; a hit that looked before a
 // change and notes after it leaves a note of an epoch gone; and one cache's
-// note is none to another's.
+// note, or another writer's, is none to another cache.
 func TestCacheNote(t *testing.T) {
 	t.Parallel()
 	clk := new(clock)
@@ -249,5 +249,12 @@ func TestCacheNote(t *testing.T) {
 	other.add(other.key("bob", 0), synced, 0)
 	require.True(t, one.hitNoted(ann, v))
 	assert.False(t, other.hitNoted(ann, v), "another cache's note")
+
+	// Notes another writer left, of the epochs a counter from 0 would give:
+	// none is read as this cache's.
+	for epoch := range uint64(10_000) {
+		v.SetNote(epoch, math.MaxInt64)
+		require.False(t, other.hitNoted(ann, v), "a note of epoch %d", epoch)
+	}
 	assert.Equal(t, uint64(5), c.hits())
 }
