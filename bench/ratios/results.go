@@ -89,7 +89,7 @@ type goal struct {
 // could be checked is not met.
 func (r *results) report(w io.Writer) bool {
 	var goals []goal
-	const mw = "BenchmarkMiddleware/"
+	const mw, overFloor = "BenchmarkMiddleware/", "BenchmarkOverFloor/"
 	sets := r.workingSets(mw)
 	if len(sets) > 0 {
 		fmt.Fprintln(w, "| working set | benchmark | GOMAXPROCS | ns/op | B/op | allocs/op | added to baseline (ns) | runs |")
@@ -133,21 +133,31 @@ func (r *results) report(w io.Writer) bool {
 				jwt, okJWT := ratio("hit-jwt", "floor-jwt")
 				parse, okParse := ratio("hit-jwt", "parse-hs256")
 				fmt.Fprintf(w, "| %s | %d | %s | %s | %s |\n", strings.TrimSuffix(set, "/"), p, cell(hit, okHit), cell(jwt, okJWT), cell(parse, okParse))
-				at := fmt.Sprintf("(%s, GOMAXPROCS %d)", strings.TrimSuffix(set, "/"), p)
+				at := fmt.Sprintf("(%s, GOMAXPROCS %d", strings.TrimSuffix(set, "/"), p)
+				// The goals read BenchmarkOverFloor's alternating batches where
+				// it ran: separate runs drift apart on a busy machine.
+				how := ")"
+				if v, ok := r.median(overFloor+set+"hit/floor", p, "median-ratio"); ok {
+					hit, okHit, how = v, true, ", alternating batches)"
+				}
 				if okHit {
 					allocs, _ := r.median(mw+set+"hit", p, "allocs/op")
-					goals = append(goals, goal{"hit / its floor " + at, fmt.Sprintf("%.2f×, %.0f allocs", hit, allocs), "<= 2×, 0 allocs", hit <= 2 && allocs == 0})
+					goals = append(goals, goal{"hit / its floor " + at + how, fmt.Sprintf("%.2f×, %.0f allocs", hit, allocs), "<= 2×, 0 allocs", hit <= 2 && allocs == 0})
+				}
+				how = ")"
+				if v, ok := r.median(overFloor+set+"hit-jwt/floor-jwt", p, "median-ratio"); ok {
+					jwt, okJWT, how = v, true, ", alternating batches)"
 				}
 				if okJWT && set == "users=4096/" {
-					goals = append(goals, goal{"hit-jwt / its floor " + at, fmt.Sprintf("%.2f×", jwt), "<= 1.3×", jwt <= 1.3})
+					goals = append(goals, goal{"hit-jwt / its floor " + at + how, fmt.Sprintf("%.2f×", jwt), "<= 1.3×", jwt <= 1.3})
 				}
 				if okParse && set == "users=4096/" {
-					goals = append(goals, goal{"hit-jwt / ParseWithClaims HS256 " + at, fmt.Sprintf("%.3f×", parse), "<= 0.1×", parse <= 0.1})
+					goals = append(goals, goal{"hit-jwt / ParseWithClaims HS256 " + at + ")", fmt.Sprintf("%.3f×", parse), "<= 0.1×", parse <= 0.1})
 				}
 				if set == "users=64/" {
 					if ns, ok := r.median(mw+set+"hit", p, "ns/op"); ok {
 						base, _ := r.median(mw+set+"baseline", p, "ns/op")
-						goals = append(goals, goal{"hit adds to baseline " + at, fmt.Sprintf("%+.1f ns", ns-base), "<= 60 ns", ns-base <= 60})
+						goals = append(goals, goal{"hit adds to baseline " + at + ")", fmt.Sprintf("%+.1f ns", ns-base), "<= 60 ns", ns-base <= 60})
 					}
 				}
 			}
@@ -174,6 +184,21 @@ func (r *results) report(w io.Writer) bool {
 			}
 			fmt.Fprintln(w)
 		}
+	}
+	if r.hasPrefix(overFloor) {
+		fmt.Fprintln(w, "| path / its floor | GOMAXPROCS | path ns/op | floor ns/op | median ratio of alternating batches | runs |")
+		fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|")
+		for _, k := range r.order {
+			pair, ok := strings.CutPrefix(k.name, overFloor)
+			if !ok {
+				continue
+			}
+			path, _ := r.median(k.name, k.procs, "path-ns/op")
+			floor, _ := r.median(k.name, k.procs, "floor-ns/op")
+			q, _ := r.median(k.name, k.procs, "median-ratio")
+			fmt.Fprintf(w, "| %s | %d | %.1f | %.1f | %.2f× | %d |\n", pair, k.procs, path, floor, q, r.count(k.name, k.procs, "median-ratio"))
+		}
+		fmt.Fprintln(w)
 	}
 	if r.hasPrefix("BenchmarkJWTOverhead/") {
 		fmt.Fprintln(w, "| JWT | GOMAXPROCS | ours ns/op | golang-jwt ns/op | median ratio of alternating batches | runs |")
@@ -220,7 +245,7 @@ func (r *results) report(w io.Writer) bool {
 	}
 	var others []key
 	for _, k := range r.order {
-		if !strings.HasPrefix(k.name, mw) && !strings.HasPrefix(k.name, "BenchmarkJWTOverhead/") && !strings.HasPrefix(k.name, cached) {
+		if !strings.HasPrefix(k.name, mw) && !strings.HasPrefix(k.name, "BenchmarkJWTOverhead/") && !strings.HasPrefix(k.name, cached) && !strings.HasPrefix(k.name, overFloor) {
 			others = append(others, k)
 		}
 	}
