@@ -171,11 +171,17 @@ func (c *cache) shard(k key) *shard { return &c.shards[k.hash>>c.shift] }
 // hit reports whether k was synced within the TTL, and counts it if so. It
 // takes no lock for a user in the index, and allocates nothing.
 func (c *cache) hit(k key) bool {
-	_, fresh := c.fresh(c.shard(k), k, c.clock.now())
-	if fresh {
-		c.nhits.add()
+	s := c.shard(k)
+	now := c.clock.now()
+	until, found := s.index.get(k)
+	if !found {
+		until = s.peek(k)
 	}
-	return fresh
+	if now >= until {
+		return false
+	}
+	c.nhits.add()
+	return true
 }
 
 // hitNoted is hit for the user of a Verified, on which it notes what it
@@ -197,8 +203,11 @@ func (c *cache) hitNoted(k key, v *identity.Verified) bool {
 		c.nhits.add()
 		return true
 	}
-	until, fresh := c.fresh(s, k, now)
-	if !fresh {
+	until, found := s.index.get(k)
+	if !found {
+		until = s.peek(k)
+	}
+	if now >= until {
 		return false
 	}
 	v.SetNote(epoch, uint64(until))
@@ -206,18 +215,18 @@ func (c *cache) hitNoted(k key, v *identity.Verified) bool {
 	return true
 }
 
-// fresh looks k up in s: fresh if synced with this profile and not expired
-// at now, until when.
-func (c *cache) fresh(s *shard, k key, now int64) (until int64, fresh bool) {
-	if until, found := s.index.get(k); found {
-		return until, now < until
-	}
-	// Not in the index: a new user, another profile, or one the index had
-	// no room for (rare, see index); the LRU knows.
+// peek is when k stops being fresh according to s's LRU, for a user the
+// index does not hold: a new user, another profile, or one the index had no
+// room for (rare, see index). 0 if k is not synced with this profile (the
+// clock starts at 0).
+func (s *shard) peek(k key) int64 {
 	s.mu.RLock()
 	e, ok := s.lru.Peek(k.hash)
 	s.mu.RUnlock()
-	return e.expires, ok && e.check == k.check && now < e.expires
+	if !ok || e.check != k.check {
+		return 0
+	}
+	return e.expires
 }
 
 func (c *cache) lookup(k key) state {
