@@ -155,9 +155,16 @@ func (r *results) report(w io.Writer) bool {
 					goals = append(goals, goal{"hit-jwt / ParseWithClaims HS256 " + at + ")", fmt.Sprintf("%.3f×", parse), "<= 0.1×", parse <= 0.1})
 				}
 				if set == "users=64/" {
-					if ns, ok := r.median(mw+set+"hit", p, "ns/op"); ok {
+					added, ok := 0.0, false
+					if ns, okHit := r.median(mw+set+"hit", p, "ns/op"); okHit {
 						base, _ := r.median(mw+set+"baseline", p, "ns/op")
-						goals = append(goals, goal{"hit adds to baseline " + at + ")", fmt.Sprintf("%+.1f ns", ns-base), "<= 60 ns", ns-base <= 60})
+						added, ok, how = ns-base, true, ")"
+					}
+					if v, okAlt := r.median(overFloor+set+"hit/baseline", p, "median-added-ns/op"); okAlt {
+						added, ok, how = v, true, ", alternating batches)"
+					}
+					if ok {
+						goals = append(goals, goal{"hit adds to baseline " + at + how, fmt.Sprintf("%+.1f ns", added), "<= 60 ns", added <= 60})
 					}
 				}
 			}
@@ -186,8 +193,8 @@ func (r *results) report(w io.Writer) bool {
 		}
 	}
 	if r.hasPrefix(overFloor) {
-		fmt.Fprintln(w, "| path / its floor | GOMAXPROCS | path ns/op | floor ns/op | median ratio of alternating batches | runs |")
-		fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|")
+		fmt.Fprintln(w, "| path / what it is measured against | GOMAXPROCS | path ns/op | against ns/op | median ratio of alternating batches | median added (ns) | runs |")
+		fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|")
 		for _, k := range r.order {
 			pair, ok := strings.CutPrefix(k.name, overFloor)
 			if !ok {
@@ -196,7 +203,8 @@ func (r *results) report(w io.Writer) bool {
 			path, _ := r.median(k.name, k.procs, "path-ns/op")
 			floor, _ := r.median(k.name, k.procs, "floor-ns/op")
 			q, _ := r.median(k.name, k.procs, "median-ratio")
-			fmt.Fprintf(w, "| %s | %d | %.1f | %.1f | %.2f× | %d |\n", pair, k.procs, path, floor, q, r.count(k.name, k.procs, "median-ratio"))
+			added, _ := r.median(k.name, k.procs, "median-added-ns/op")
+			fmt.Fprintf(w, "| %s | %d | %.1f | %.1f | %.2f× | %+.1f | %d |\n", pair, k.procs, path, floor, q, added, r.count(k.name, k.procs, "median-ratio"))
 		}
 		fmt.Fprintln(w)
 	}
