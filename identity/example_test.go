@@ -67,6 +67,24 @@ func ExampleFromContext() {
 	// Output: hello Ada
 }
 
+// An extractor that keeps what it verified (jwtverify's) hands out a
+// Verified shared by every request with the same token; the request's
+// context carries it without a copy, and FromContext hands out a copy that
+// is the handler's own.
+func ExampleNewContextVerified() {
+	kept := identity.NewVerified(identity.Identity{
+		Identifier: "user-1",
+		Profile:    identity.Profile{Email: "ann@example.com", Custom: map[string]any{"plan": "pro"}},
+	})
+	r := httptest.NewRequest(http.MethodGet, "/", nil)
+	r = r.WithContext(identity.NewContextVerified(r.Context(), kept))
+
+	id, _ := identity.FromContext(r.Context())
+	id.Profile.Custom["plan"] = "free" // the handler's copy
+	fmt.Println(id.Identifier, id.Profile.Custom["plan"], kept.Identity.Profile.Custom["plan"])
+	// Output: user-1 free pro
+}
+
 func ExampleValidateIdentifier() {
 	for _, s := range []string{"user-42", "", "a\x00b", "   "} {
 		fmt.Println(identity.ValidateIdentifier(s))
