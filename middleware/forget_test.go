@@ -89,58 +89,73 @@ func TestForgettingAnUnknownUserDoesNothing(t *testing.T) {
 }
 
 // Hits on a user being forgotten, and on their neighbours, race with Forget
-// (under -race); afterwards the cache still tells synced from forgotten.
+// (under -race); afterwards the cache still tells synced from forgotten. The
+// users come from the context, or from tokens the route verifies, whose
+// hits read the notes the cache left on the tokens' Verified.
 func TestForgetDuringHits(t *testing.T) {
 	t.Parallel()
-	m, srv := setup(t)
-	h := m.Handler(echo)
-	users := make([]string, 20)
-	for i := range users {
-		users[i] = string(rune('a' + i))
-		u := user(users[i], "x@example.com")
-		serve(h, &u)
-	}
-	flush(t, m)
-	require.Equal(t, len(users), srv.Calls())
-
-	var wg sync.WaitGroup
-	stop := make(chan struct{})
-	for i := range 4 {
-		wg.Go(func() {
-			for n := 0; ; n++ {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				u := user(users[(i+n)%len(users)], "x@example.com")
-				serve(h, &u)
+	tokens, err := jwtverify.New(jwtverify.HMACKey(benchSecret))
+	require.NoError(t, err)
+	for _, tc := range []struct {
+		name     string
+		requests func(n int) []*http.Request
+		opts     []middleware.Option
+	}{
+		{"context", signedIn, nil},
+		{"token", func(n int) []*http.Request { return withTokens(t, n) }, []middleware.Option{middleware.WithExtractor(tokens)}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			m, srv := setup(t)
+			h := with(t, m, tc.opts...).Handler(nop)
+			reqs := tc.requests(20) // user-0000000 to user-0000019
+			serve := func(r *http.Request) { h.ServeHTTP(&nopWriter{h: http.Header{}}, r) }
+			for _, r := range reqs {
+				serve(r)
 			}
+			flush(t, m)
+			require.Equal(t, len(reqs), srv.Calls())
+
+			var wg sync.WaitGroup
+			stop := make(chan struct{})
+			for i := range 4 {
+				wg.Go(func() {
+					for n := 0; ; n++ {
+						select {
+						case <-stop:
+							return
+						default:
+						}
+						serve(reqs[(i+n)%len(reqs)])
+					}
+				})
+			}
+			for range 200 {
+				m.Forget("user-0000000")
+				m.Forget("user-0000001")
+			}
+			close(stop)
+			wg.Wait()
+			flush(t, m)
+			for _, r := range reqs { // whoever was forgotten last is synced again
+				serve(r)
+			}
+			flush(t, m)
+			for _, r := range reqs { // hits, which note what they found
+				serve(r)
+			}
+
+			// Whatever the hits resynced meanwhile, one Forget now costs exactly one
+			// more call, and the others none.
+			before := srv.Calls()
+			m.Forget("user-0000000")
+			for _, r := range reqs {
+				serve(r)
+			}
+			flush(t, m)
+			assert.Equal(t, before+1, srv.Calls())
 		})
 	}
-	for range 200 {
-		m.Forget(users[0])
-		m.Forget(users[1])
-	}
-	close(stop)
-	wg.Wait()
-	flush(t, m)
-	for _, identifier := range users { // whoever was forgotten last is synced again
-		u := user(identifier, "x@example.com")
-		serve(h, &u)
-	}
-	flush(t, m)
-
-	// Whatever the hits resynced meanwhile, one Forget now costs exactly one
-	// more call, and the others none.
-	before := srv.Calls()
-	m.Forget(users[0])
-	for _, identifier := range users {
-		u := user(identifier, "x@example.com")
-		serve(h, &u)
-	}
-	flush(t, m)
-	assert.Equal(t, before+1, srv.Calls())
 }
 
 // methods lists the methods of the requests the API received about identifier.
