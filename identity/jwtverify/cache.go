@@ -165,12 +165,13 @@ func (c *Cache[T]) Get(token string, now time.Time, gen uint64) (*T, bool) {
 
 // Put stores a copy of *value (which nothing may be using yet: T may hold
 // atomics, as identity.Verified does), the result of verifying token at now
-// with the key set at generation gen (read before verifying: a verification that raced a key
-// change is then never served), for a token whose exp and nbf (zero if
-// absent) are as given; pass as nbf the later of nbf and iat, where the
-// verifier checks iat too, so that a clock stepping back finds the token
-// not yet valid as a fresh verification would. size is what value holds beyond the token, in bytes.
-// A token over MaxCachedTokenSize is not stored.
+// with the key set at generation gen (read before verifying: a verification
+// that raced a key change is then never served), for a token whose exp and
+// nbf (zero if absent) are as given; pass as nbf the later of nbf and iat,
+// where the verifier checks iat too, so that a clock stepping back finds the
+// token not yet valid as a fresh verification would. size is what value
+// holds beyond the token, in bytes. A token over MaxCachedTokenSize is not
+// stored.
 func (c *Cache[T]) Put(token string, value *T, size int64, exp, nbf time.Time, now time.Time, gen uint64) {
 	if len(token) > MaxCachedTokenSize || token == "" {
 		return
