@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -80,6 +81,40 @@ func TestHitPathAllocatesNothing(t *testing.T) { // not parallel: AllocsPerRun c
 	allocs := testing.AllocsPerRun(100, func() { h.ServeHTTP(w, r) })
 	assert.Zero(t, allocs)
 	assert.Equal(t, before+101, m.Stats().Hits, "every run was a hit") // AllocsPerRun warms up once
+}
+
+// A hit on a route verifying tokens allocates what its floor does (a copy
+// of the request, and a context with the user), and fewer bytes: the
+// context holds the cached identity, not a copy of it (a pointer to the
+// jwtverify cache's identity.Verified).
+func TestTokenHitAllocatesLessThanItsFloor(t *testing.T) { // not parallel: it counts the whole process's allocations
+	m := newMiddleware(t, noopDirectory{})
+	tokens, err := jwtverify.New(jwtverify.HMACKey(benchSecret))
+	require.NoError(t, err)
+	h := with(t, m, middleware.WithExtractor(tokens)).Handler(nop)
+	r, w := withTokens(t, 1)[0], &nopWriter{h: http.Header{}}
+	h.ServeHTTP(w, r)
+	flush(t, m)
+	h.ServeHTTP(w, r) // a hit that notes
+	floor := floorJWT(t, []*http.Request{r})
+	before := m.Stats().Hits
+
+	perRun := func(h http.Handler) (allocs, bytes float64) {
+		const runs = 100
+		var ms0, ms1 runtime.MemStats
+		runtime.ReadMemStats(&ms0)
+		for range runs {
+			h.ServeHTTP(w, r)
+		}
+		runtime.ReadMemStats(&ms1)
+		return float64(ms1.Mallocs-ms0.Mallocs) / runs, float64(ms1.TotalAlloc-ms0.TotalAlloc) / runs
+	}
+	allocs, bytes := perRun(h)
+	floorAllocs, floorBytes := perRun(floor)
+	assert.Equal(t, before+100, m.Stats().Hits, "every run was a hit")
+	assert.LessOrEqual(t, allocs, floorAllocs)
+	assert.Less(t, bytes, floorBytes)
+	t.Logf("hit-jwt %.0f allocs, %.0f B; floor-jwt %.0f allocs, %.0f B", allocs, bytes, floorAllocs, floorBytes)
 }
 
 // BenchmarkMiddleware measures a request through the middleware, the
