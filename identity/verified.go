@@ -61,6 +61,7 @@ func (v *Verified) Note() (a, b uint64) {
 // (jwtverify.Extractor): it hands out the Verified it keeps, which the
 // request's context then carries without a copy (NewContextVerified), and
 // whose hashes a cache of synced users reads rather than computes.
+// ExtractVerified answers as Extract does, v being set when ok is true.
 type VerifiedExtractor interface {
 	Extractor
 	ExtractVerified(r *http.Request) (v *Verified, ok bool, err error)
