@@ -32,7 +32,9 @@ func NewVerified(id Identity) *Verified {
 // middleware's), so that the next request bringing v finds its user there
 // rather than looking them up: their meaning is that cache's, which must
 // tell its notes from another's. It takes no lock and never waits: a
-// SetNote that meets another is dropped.
+// SetNote that meets another is dropped. Two caches noting on the same
+// Verified (two Middlewares sharing one extractor) overwrite each other's
+// notes: each then looks every time, as if there were none.
 func (v *Verified) SetNote(a, b uint64) {
 	seq := v.seq.Load()
 	if seq&1 != 0 || !v.seq.CompareAndSwap(seq, seq+1) {
