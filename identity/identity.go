@@ -81,11 +81,7 @@ func FromContext(ctx context.Context) (Identity, bool) {
 	case *Identity:
 		return *v, true
 	case *Verified:
-		id := v.Identity
-		if id.Profile.Custom != nil {
-			id.Profile = id.Profile.Clone() // the caller may change its attributes, never the shared ones
-		}
-		return id, true
+		return v.Identity.Clone(), true // the caller may change its attributes, never the shared ones
 	}
 	return Identity{}, false
 }
@@ -111,6 +107,13 @@ var InContext Extractor = ExtractorFunc(func(r *http.Request) (Identity, bool, e
 	id, ok := FromContext(r.Context())
 	return id, ok, nil
 })
+
+// Clone returns a copy of id that shares nothing its holder could change:
+// its profile's Clone (strings cannot be changed in place).
+func (id Identity) Clone() Identity {
+	id.Profile = id.Profile.Clone()
+	return id
+}
 
 // Clone returns a copy of p that shares nothing its holder could change:
 // the custom attributes are copied to any depth (see CloneValue).

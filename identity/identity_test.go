@@ -85,3 +85,23 @@ func TestFingerprintFromContextAllocatesNothing(t *testing.T) {
 	r = r.WithContext(NewContext(r.Context(), Identity{Identifier: "u1", Profile: Profile{Email: "a@b.co"}}))
 	assert.Zero(t, testing.AllocsPerRun(100, func() { _, _, _ = FingerprintFromContext(r.Context()) }))
 }
+
+// A clone shares nothing its holder could change with the original, custom
+// attributes nested to any depth included; without custom attributes it is
+// the identity as it is (TestContextVerifiedAllocatesNothingToRead: without
+// an allocation).
+func TestIdentityClone(t *testing.T) {
+	t.Parallel()
+	id := Identity{Identifier: "u1", Profile: Profile{Email: "a@b.co", Custom: map[string]any{
+		"org": map[string]any{"id": "o1"}, "roles": []any{"admin"},
+	}}}
+	c := id.Clone()
+	assert.Equal(t, id, c)
+	c.Profile.Custom["org"].(map[string]any)["id"] = "changed"
+	c.Profile.Custom["roles"].([]any)[0] = "changed"
+	c.Profile.Custom["plan"] = "changed"
+	assert.Equal(t, map[string]any{"org": map[string]any{"id": "o1"}, "roles": []any{"admin"}}, id.Profile.Custom)
+
+	plain := Identity{Identifier: "u2", Profile: Profile{Email: "a@b.co"}}
+	assert.Equal(t, plain, plain.Clone())
+}

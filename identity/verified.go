@@ -24,7 +24,7 @@ type Verified struct {
 // NewVerified returns id as a Verified, with its hashes, and a profile of
 // its own (Clone): what id's holder does with id's later is not shared.
 func NewVerified(id Identity) *Verified {
-	id.Profile = id.Profile.Clone()
+	id = id.Clone()
 	return &Verified{Identity: id, Fingerprint: id.Profile.fingerprint(), IdentifierHash: HashIdentifier(id.Identifier)}
 }
 

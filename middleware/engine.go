@@ -289,7 +289,7 @@ func (e *engine) submit(req context.Context, id identity.Identity, fp uint64, k 
 		switch {
 		case j.fp != fp && why != reloaded:
 			// The job syncs this profile once done with the one under way.
-			j.id, j.fp, j.observed = own(id), fp, observed
+			j.id, j.fp, j.observed = id.Clone(), fp, observed
 			j.version++
 			e.trackLocked(j)
 		case why == reloaded:
@@ -325,7 +325,7 @@ func (e *engine) submit(req context.Context, id identity.Identity, fp uint64, k 
 	if !e.closing {
 		err = ErrQueueFull
 		if len(e.pending) < e.queueSize {
-			j = &job{ctx: ctx, start: time.Now(), done: make(chan struct{}), id: own(id), fp: fp, observed: observed}
+			j = &job{ctx: ctx, start: time.Now(), done: make(chan struct{}), id: id.Clone(), fp: fp, observed: observed}
 			select {
 			case e.queue <- j:
 				err = nil
@@ -356,13 +356,6 @@ func (e *engine) submit(req context.Context, id identity.Identity, fp uint64, k 
 		e.log.Info("middleware: sync queue accepting again", "dropped_total", e.dropped.Load())
 	}
 	return j, nil
-}
-
-// own copies what of id the caller might still change: the custom
-// attributes, to any depth. Strings are immutable.
-func own(id identity.Identity) identity.Identity {
-	id.Profile = id.Profile.Clone()
-	return id
 }
 
 func (e *engine) work() {

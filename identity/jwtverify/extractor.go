@@ -135,7 +135,7 @@ func (e *Extractor) Extract(r *http.Request) (identity.Identity, bool, error) {
 	if !ok {
 		return identity.Identity{}, false, err
 	}
-	return own(v), true, nil
+	return v.Identity.Clone(), true, nil // the caller's own, never the cache's
 }
 
 // ExtractVerified is Extract that returns the Verified the verified-token
@@ -156,13 +156,6 @@ func (e *Extractor) ExtractVerified(r *http.Request) (*identity.Verified, bool, 
 	return v, true, nil
 }
 
-// own is a copy of v's identity that shares nothing with the cache.
-func own(v *identity.Verified) identity.Identity {
-	id := v.Identity
-	id.Profile = id.Profile.Clone()
-	return id
-}
-
 func (e *Extractor) token(r *http.Request) string {
 	for _, src := range e.sources {
 		if t := src(r); t != "" {
@@ -179,7 +172,7 @@ func (e *Extractor) Verify(token string) (identity.Identity, error) {
 	if err != nil {
 		return identity.Identity{}, err
 	}
-	return own(v), nil
+	return v.Identity.Clone(), nil
 }
 
 // verify is Verify, without the copy: the cache's Verified for token, or a
