@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"runtime"
-	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -17,6 +16,7 @@ import (
 
 	"github.com/autoidentify/autoidentify/identity"
 	"github.com/autoidentify/autoidentify/identity/jwtverify"
+	"github.com/autoidentify/autoidentify/internal/alternate"
 	"github.com/autoidentify/autoidentify/middleware"
 )
 
@@ -157,15 +157,15 @@ func BenchmarkMiddleware(b *testing.B) {
 }
 
 // BenchmarkOverFloor measures hit and hit-jwt against their floors, and hit
-// against the handler alone (baseline), in alternating batches (path then
-// floor, floor then path), so that what else the machine does, and the
-// garbage collector, hit both alike. It reports the medians of the
-// per-batch ratios and of the per-batch differences (what the path adds, in
-// ns a request): the numbers to read on a busy machine, where
-// BenchmarkMiddleware's separate runs drift apart (as BenchmarkJWTOverhead
-// does for golang-jwt). bench/ratios checks the goals against them where
-// they ran. (Not against parse-hs256: its garbage, collected while the
-// other batch runs, would be charged to it.)
+// against the handler alone (baseline), in alternating batches
+// (internal/alternate, as BenchmarkJWTOverhead does for golang-jwt), so
+// that what else the machine does, and the garbage collector, hit both
+// alike. It reports the medians of the per-batch ratios and of the
+// per-batch differences (what the path adds, in ns a request): the numbers
+// to read on a busy machine, where BenchmarkMiddleware's separate runs drift
+// apart. bench/ratios checks the goals against them where they ran. (Not
+// against parse-hs256: its garbage, collected while the other batch runs,
+// would be charged to it.)
 func BenchmarkOverFloor(b *testing.B) {
 	const batch = 50
 	cases := map[string]bench{}
@@ -178,34 +178,10 @@ func BenchmarkOverFloor(b *testing.B) {
 			path, floor := cases[set+pair[0]], cases[set+pair[1]]
 			b.Run(set+pair[0]+"/"+pair[1], func(b *testing.B) {
 				w := &nopWriter{h: http.Header{}}
-				run := func(c bench, from int) time.Duration {
-					start := time.Now()
-					for i := range batch {
-						c.h.ServeHTTP(w, c.reqs[(from+i)%len(c.reqs)])
-					}
-					return time.Since(start)
+				serve := func(c bench) func(int) {
+					return func(i int) { c.h.ServeHTTP(w, c.reqs[i%len(c.reqs)]) }
 				}
-				var ratios, added []float64
-				var pathTotal, floorTotal time.Duration
-				for i := 0; b.Loop(); i++ {
-					var p, f time.Duration
-					if from := i * batch; i%2 == 0 {
-						p, f = run(path, from), run(floor, from)
-					} else {
-						f, p = run(floor, from), run(path, from)
-					}
-					pathTotal += p
-					floorTotal += f
-					ratios = append(ratios, float64(p)/float64(f))
-					added = append(added, float64(p-f)/batch)
-				}
-				slices.Sort(ratios)
-				slices.Sort(added)
-				ops := float64(len(ratios) * batch)
-				b.ReportMetric(float64(pathTotal.Nanoseconds())/ops, "path-ns/op")
-				b.ReportMetric(float64(floorTotal.Nanoseconds())/ops, "floor-ns/op")
-				b.ReportMetric(ratios[len(ratios)/2], "median-ratio")
-				b.ReportMetric(added[len(added)/2], "median-added-ns/op")
+				alternate.Batches(b, batch, "path-ns/op", serve(path), "floor-ns/op", serve(floor))
 			})
 		}
 	}

@@ -3,13 +3,13 @@ package jwtverify
 import (
 	"fmt"
 	"net/http"
-	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/autoidentify/autoidentify/identity"
+	"github.com/autoidentify/autoidentify/internal/alternate"
 	"github.com/autoidentify/autoidentify/internal/publickey"
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/stretchr/testify/assert"
@@ -118,42 +118,17 @@ func BenchmarkJWTOverhead(b *testing.B) {
 	}
 	for _, c := range runs {
 		b.Run(c.name, func(b *testing.B) {
-			var ratios []float64
-			var oursTotal, baseTotal time.Duration
-			for i := 0; b.Loop(); i++ {
-				ours := func() time.Duration {
-					start := time.Now()
-					for range batch {
-						if _, ok, err := c.ours.Extract(c.req); !ok || err != nil {
-							b.Fatal(err)
-						}
-					}
-					return time.Since(start)
+			ours := func(int) {
+				if _, ok, err := c.ours.Extract(c.req); !ok || err != nil {
+					b.Fatal(err)
 				}
-				base := func() time.Duration {
-					start := time.Now()
-					for range batch {
-						if err := c.baseline(c.token); err != nil {
-							b.Fatal(err)
-						}
-					}
-					return time.Since(start)
-				}
-				var o, g time.Duration
-				if i%2 == 0 {
-					o, g = ours(), base()
-				} else {
-					g, o = base(), ours()
-				}
-				oursTotal += o
-				baseTotal += g
-				ratios = append(ratios, float64(o)/float64(g))
 			}
-			slices.Sort(ratios)
-			n := float64(len(ratios) * batch)
-			b.ReportMetric(float64(oursTotal.Nanoseconds())/n, "ours-ns/op")
-			b.ReportMetric(float64(baseTotal.Nanoseconds())/n, "golang-jwt-ns/op")
-			b.ReportMetric(ratios[len(ratios)/2], "median-ratio")
+			base := func(int) {
+				if err := c.baseline(c.token); err != nil {
+					b.Fatal(err)
+				}
+			}
+			alternate.Batches(b, batch, "ours-ns/op", ours, "golang-jwt-ns/op", base)
 		})
 	}
 }
