@@ -133,38 +133,30 @@ func (r *results) report(w io.Writer) bool {
 				jwt, okJWT := ratio("hit-jwt", "floor-jwt")
 				parse, okParse := ratio("hit-jwt", "parse-hs256")
 				fmt.Fprintf(w, "| %s | %d | %s | %s | %s |\n", strings.TrimSuffix(set, "/"), p, cell(hit, okHit), cell(jwt, okJWT), cell(parse, okParse))
-				at := fmt.Sprintf("(%s, GOMAXPROCS %d", strings.TrimSuffix(set, "/"), p)
 				// The goals read BenchmarkOverFloor's alternating batches where
 				// it ran: separate runs drift apart on a busy machine.
-				how := ")"
-				if v, ok := r.median(overFloor+set+"hit/floor", p, "median-ratio"); ok {
-					hit, okHit, how = v, true, ", alternating batches)"
+				at := fmt.Sprintf("(%s, GOMAXPROCS %d", strings.TrimSuffix(set, "/"), p)
+				where := func(pair, unit string, v float64, ok bool) (float64, bool, string) {
+					if alt, okAlt := r.median(overFloor+set+pair, p, unit); okAlt {
+						return alt, true, at + ", alternating batches)"
+					}
+					return v, ok, at + ")"
 				}
-				if okHit {
+				if hit, ok, at := where("hit/floor", "median-ratio", hit, okHit); ok {
 					allocs, _ := r.median(mw+set+"hit", p, "allocs/op")
-					goals = append(goals, goal{"hit / its floor " + at + how, fmt.Sprintf("%.2f×, %.0f allocs", hit, allocs), "<= 2×, 0 allocs", hit <= 2 && allocs == 0})
+					goals = append(goals, goal{"hit / its floor " + at, fmt.Sprintf("%.2f×, %.0f allocs", hit, allocs), "<= 2×, 0 allocs", hit <= 2 && allocs == 0})
 				}
-				how = ")"
-				if v, ok := r.median(overFloor+set+"hit-jwt/floor-jwt", p, "median-ratio"); ok {
-					jwt, okJWT, how = v, true, ", alternating batches)"
-				}
-				if okJWT && set == "users=4096/" {
-					goals = append(goals, goal{"hit-jwt / its floor " + at + how, fmt.Sprintf("%.2f×", jwt), "<= 1.3×", jwt <= 1.3})
+				if jwt, ok, at := where("hit-jwt/floor-jwt", "median-ratio", jwt, okJWT); ok && set == "users=4096/" {
+					goals = append(goals, goal{"hit-jwt / its floor " + at, fmt.Sprintf("%.2f×", jwt), "<= 1.3×", jwt <= 1.3})
 				}
 				if okParse && set == "users=4096/" {
 					goals = append(goals, goal{"hit-jwt / ParseWithClaims HS256 " + at + ")", fmt.Sprintf("%.3f×", parse), "<= 0.1×", parse <= 0.1})
 				}
 				if set == "users=64/" {
-					added, ok := 0.0, false
-					if ns, okHit := r.median(mw+set+"hit", p, "ns/op"); okHit {
-						base, _ := r.median(mw+set+"baseline", p, "ns/op")
-						added, ok, how = ns-base, true, ")"
-					}
-					if v, okAlt := r.median(overFloor+set+"hit/baseline", p, "median-added-ns/op"); okAlt {
-						added, ok, how = v, true, ", alternating batches)"
-					}
-					if ok {
-						goals = append(goals, goal{"hit adds to baseline " + at + how, fmt.Sprintf("%+.1f ns", added), "<= 60 ns", added <= 60})
+					ns, okNs := r.median(mw+set+"hit", p, "ns/op")
+					base, _ := r.median(mw+set+"baseline", p, "ns/op")
+					if added, ok, at := where("hit/baseline", "median-added-ns/op", ns-base, okNs); ok {
+						goals = append(goals, goal{"hit adds to baseline " + at, fmt.Sprintf("%+.1f ns", added), "<= 60 ns", added <= 60})
 					}
 				}
 			}
